@@ -1,0 +1,59 @@
+"""The course's command line: ``python -m helpers VERB`` (or the ``course`` script).
+
+Verbs:
+  build [ASSIGNMENT...] [--check] [--force-reference]
+      lint source/, record hidden reference values, generate and verify release/
+  demo [--keep]
+      build, then autograde a small demo class with nbgrader and print the score table
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _cmd_build(args) -> int:
+    from .build import BuildError, build
+
+    try:
+        build(args.assignments, force_reference=args.force_reference, check_only=args.check)
+    except (BuildError, ValueError) as exc:
+        print(f"\n{exc}", file=sys.stderr)
+        return 1
+    print("release/ is up to date." if args.check else "release/ written.")
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    from .build import BuildError
+    from .demo import run_demo
+
+    try:
+        return run_demo(args.assignments, workdir=args.workdir)
+    except (BuildError, ValueError) as exc:
+        print(f"\n{exc}", file=sys.stderr)
+        return 1
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="verb", required=True)
+
+    p = sub.add_parser("build", help="build and verify the student releases")
+    p.add_argument("assignments", nargs="*", help="default: every assignment in source/")
+    p.add_argument("--check", action="store_true", help="verify that release/ is up to date; write nothing")
+    p.add_argument("--force-reference", action="store_true", help="re-record the hidden reference values")
+    p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser("demo", help="build, grade a demo class, print the results")
+    p.add_argument("assignments", nargs="*", help="default: every assignment in source/")
+    p.add_argument("--workdir", default=None, help="where to put the demo course (default: .demo/)")
+    p.set_defaults(func=_cmd_demo)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
