@@ -3,8 +3,12 @@
 Verbs:
   build [ASSIGNMENT...] [--check] [--force-reference]
       lint source/, record hidden reference values, generate and verify release/
-  demo [--keep]
-      build, then autograde a small demo class with nbgrader and print the score table
+  demo [ASSIGNMENT...]
+      build, then autograde a small demo class and print the score table
+  grade [ASSIGNMENT...] [--workers N] [--force] [--no-sandbox]
+      grade every new or changed submission under submitted/, in parallel and sandboxed
+  report
+      write autograded/report.csv and autograded/report.html from the grading records
 """
 from __future__ import annotations
 
@@ -35,6 +39,32 @@ def _cmd_demo(args) -> int:
         return 1
 
 
+def _cmd_grade(args) -> int:
+    from .classgrade import grade_class, print_outcomes
+
+    try:
+        outcomes = grade_class(args.assignments, workers=args.workers, force=args.force,
+                               sandbox=not args.no_sandbox)
+    except (ValueError, RuntimeError) as exc:
+        print(f"\n{exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    print_outcomes(outcomes)
+    return 0
+
+
+def _cmd_report(args) -> int:
+    from .report import make_report
+
+    try:
+        make_report()
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -50,6 +80,17 @@ def main(argv=None) -> int:
     p.add_argument("assignments", nargs="*", help="default: every assignment in source/")
     p.add_argument("--workdir", default=None, help="where to put the demo course (default: .demo/)")
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("grade", help="grade the class's submissions (parallel, sandboxed)")
+    p.add_argument("assignments", nargs="*", help="default: every assignment in source/")
+    p.add_argument("--workers", type=int, default=None, help="parallel notebooks (default: one per core)")
+    p.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run submissions without the sandbox (trusted notebooks only)")
+    p.set_defaults(func=_cmd_grade)
+
+    p = sub.add_parser("report", help="write the class report (CSV and HTML)")
+    p.set_defaults(func=_cmd_report)
 
     args = parser.parse_args(argv)
     return args.func(args)

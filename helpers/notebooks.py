@@ -53,6 +53,17 @@ def is_test(cell) -> bool:
     return cell.cell_type == "code" and bool(m.get("grade")) and not m.get("solution")
 
 
+def plan(nb) -> list[dict]:
+    """The code cells of a notebook as the runner takes them: index, grade_id, kind, source."""
+    cells = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        kind = "test" if is_test(cell) else "answer" if is_solution(cell) else "code"
+        cells.append({"index": i, "grade_id": meta(cell).get("grade_id"), "kind": kind, "source": cell.source})
+    return cells
+
+
 def strip_solution_markers(source: str) -> str:
     """The reference answer as a student who got it right would submit it (markers removed)."""
     return "\n".join(line for line in source.splitlines() if line.strip() not in SOLUTION_MARKERS)

@@ -55,3 +55,17 @@ def present_assignments() -> list[str]:
 def unknown_assignment_error(name: str) -> ValueError:
     known = ", ".join(present_assignments()) or "(none yet)"
     return ValueError(f"unknown assignment {name!r}; known assignments: {known}")
+
+
+def ensure_scripts_on_path() -> None:
+    """Put this interpreter's scripts folder on PATH.
+
+    nbgrader runs the `alembic` command by name when it opens a gradebook, so running
+    `.venv/bin/python -m helpers ...` without activating the venv would otherwise fail.
+    """
+    import sys
+
+    scripts = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    if scripts not in path.split(os.pathsep):
+        os.environ["PATH"] = scripts + (os.pathsep + path if path else "")

@@ -1,0 +1,177 @@
+"""Autograding with nbgrader in a scratch course folder: the path the test harness and
+`python -m helpers demo` use to prove that a notebook grades the way it should.
+
+The class grader (parallel, sandboxed) builds on the same pieces.
+"""
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import notebooks as nbs
+from .build import nbgrader, scratch_course, source_notebook
+from .paths import HIDDEN_DIRNAME, course_root
+
+
+@dataclass
+class CellResult:
+    grade_id: str
+    score: float
+    max_score: float
+    message: str = ""          # the error the test cell printed (its diagnosis), '' when it passed
+
+    @property
+    def passed(self) -> bool:
+        return self.score >= self.max_score
+
+
+@dataclass
+class NotebookResult:
+    student: str
+    assignment: str
+    status: str = "graded"     # graded | invalid notebook | missing | error
+    detail: str = ""
+    cells: dict[str, CellResult] = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        return sum(c.score for c in self.cells.values())
+
+    @property
+    def max_score(self) -> float:
+        return sum(c.max_score for c in self.cells.values())
+
+
+# ----------------------------------------------------------------- submissions
+
+def reference_submission(assignment: str):
+    """The source notebook as a student who answered everything right would hand it in."""
+    nb = nbs.read(source_notebook(assignment))
+    for cell in nb.cells:
+        if nbs.is_solution(cell):
+            cell.source = nbs.strip_solution_markers(cell.source)
+    return nb
+
+
+def release_submission(assignment: str):
+    """The untouched student release."""
+    return nbs.read(course_root() / "release" / assignment / f"{assignment}.ipynb")
+
+
+@dataclass
+class Mistake:
+    """A realistic wrong answer: the solution cell `cell` replaced by `code`.
+
+    `fails` are the test cells that must lose their points (and only those);
+    `diagnosis` is text that must appear in the failure message, where one applies.
+    """
+    cell: str
+    name: str
+    code: str
+    fails: tuple[str, ...]
+    diagnosis: str = ""
+
+
+def load_mistakes(assignment: str) -> list[Mistake]:
+    """The assignment's catalogue of mistakes, from source/<a>/hidden/mistakes.py (never released)."""
+    path = course_root() / "source" / assignment / HIDDEN_DIRNAME / "mistakes.py"
+    if not path.is_file():
+        return []
+    spec = importlib.util.spec_from_file_location(f"_mistakes_{assignment}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return [m if isinstance(m, Mistake) else Mistake(**m) for m in module.MISTAKES]
+
+
+def with_mistakes(assignment: str, mistakes) -> object:
+    """The reference submission with each mistake's solution cell replaced by its wrong code."""
+    nb = reference_submission(assignment)
+    cells = {nbs.meta(c).get("grade_id"): c for c in nb.cells if nbs.is_solution(c)}
+    for m in mistakes:
+        if m.cell not in cells:
+            raise KeyError(f"mistake {m.name!r} names solution cell {m.cell!r}, which {assignment} lacks; "
+                           f"solution cells: {sorted(k for k in cells if k)}")
+        cells[m.cell].source = m.code.strip("\n")
+    return nb
+
+
+# -------------------------------------------------------------------- grading
+
+def autograde(assignment: str, submissions: dict, workdir: Path, timeout: int = 300) -> dict[str, NotebookResult]:
+    """Grade {student: notebook node | Path | bytes | None} with stock nbgrader in `workdir`.
+
+    bytes are written as-is (to test broken files), None means 'submitted nothing'.
+    Returns a NotebookResult per student, with the message each failed test printed.
+    """
+    workdir = Path(workdir)
+    root = scratch_course(workdir, [assignment])
+    nbgrader(root, "generate_assignment", assignment, "--force")
+    release = root / "release" / assignment
+    results = {}
+    for student, sub in submissions.items():
+        folder = root / "submitted" / student / assignment
+        shutil.copytree(release, folder)
+        target = folder / f"{assignment}.ipynb"
+        if sub is None:
+            target.unlink()
+        elif isinstance(sub, bytes):
+            target.write_bytes(sub)
+        elif isinstance(sub, (str, Path)):
+            shutil.copy2(sub, target)
+        else:
+            nbs.write(sub, target)
+        (folder / "timestamp.txt").write_text("2026-01-01 00:00:00.000000 UTC")
+        results[student] = NotebookResult(student, assignment)
+    nbgrader(root, "autograde", assignment, "--force", f"--ExecutePreprocessor.timeout={timeout}", check=False)
+    _collect(root, assignment, results)
+    return results
+
+
+def _collect(root: Path, assignment: str, results: dict[str, NotebookResult]) -> None:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        for student, res in results.items():
+            autograded = root / "autograded" / student / assignment / f"{assignment}.ipynb"
+            submitted = root / "submitted" / student / assignment / f"{assignment}.ipynb"
+            if not submitted.exists():
+                res.status, res.detail = "missing", "no notebook submitted"
+                continue
+            try:
+                nbs.read(submitted)
+            except nbs.NotebookError as exc:
+                res.status, res.detail = "invalid notebook", str(exc)
+                continue
+            try:
+                sub = gb.find_submission_notebook(assignment, assignment, student)
+            except MissingEntry:
+                res.status, res.detail = "error", "nbgrader did not grade this notebook"
+                continue
+            outputs = {}
+            if autograded.exists():
+                outputs = {nbs.meta(c).get("grade_id"): c for c in nbs.read(autograded).cells if nbs.is_test(c)}
+            for grade in sub.grades:
+                if grade.cell_type != "code" or grade.auto_score is None:
+                    continue
+                cell = outputs.get(grade.name)
+                res.cells[grade.name] = CellResult(grade.name, float(grade.score), float(grade.max_score),
+                                                   _failure_text(cell) if cell is not None else "")
+
+
+def _failure_text(cell) -> str:
+    """What a failing test cell printed: its exception and message (no traceback), or stderr."""
+    for out in cell.get("outputs", []):
+        if out.output_type == "error":
+            return f"{out.ename}: {out.evalue}"
+        if out.output_type == "stream" and out.name == "stderr":
+            return "stderr: " + out.text.strip()
+    return ""
+
+
+def timed(fn, *args, **kwargs):
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - start

@@ -1,0 +1,74 @@
+"""The notebook harness: for every assignment in source/, prove that
+(1) the source notebook executes top to bottom without error (hidden tests included,
+    against the stored reference values);
+(2) autograding the reference solution gives full marks;
+(3) autograding the untouched release gives zero on every autograded test cell;
+(4) the release holds no solution (see test_build: verification and up-to-dateness);
+(5) every realistic mistake in source/<a>/hidden/mistakes.py loses exactly the points of
+    the tests it names, with its diagnosis in the failure message.
+Assignments added to source/ join automatically.
+"""
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from helpers import grading
+from helpers import notebooks as nbs
+from helpers.build import source_notebook, verify_release
+from helpers.paths import course_root, present_assignments
+
+pytestmark = pytest.mark.notebooks
+ASSIGNMENTS = present_assignments()
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_source_notebook_executes(assignment, tmp_path):
+    work = tmp_path / assignment
+    shutil.copytree(source_notebook(assignment).parent, work, ignore=shutil.ignore_patterns("hidden"))
+    nbs.execute(nbs.read(work / f"{assignment}.ipynb"), work, env={"COURSE_ASSIGNMENT": assignment})
+
+
+@pytest.fixture(scope="module", params=ASSIGNMENTS)
+def graded(request):
+    """One nbgrader run per assignment: the reference, the release, and one student per mistake."""
+    a = request.param
+    mistakes = grading.load_mistakes(a)
+    subs = {"reference": grading.reference_submission(a), "release": grading.release_submission(a)}
+    subs.update({f"mistake{i}": grading.with_mistakes(a, [m]) for i, m in enumerate(mistakes)})
+    with tempfile.TemporaryDirectory(prefix=f"harness-{a}-") as tmp:
+        yield a, mistakes, grading.autograde(a, subs, Path(tmp))
+
+
+def test_reference_gets_full_marks(graded):
+    a, _, results = graded
+    ref = results["reference"]
+    assert ref.status == "graded" and ref.cells, f"{a}: reference was not graded: {ref.detail}"
+    failed = {c.grade_id: c.message for c in ref.cells.values() if not c.passed}
+    assert not failed, f"{a}: reference solution lost points: {failed}"
+
+
+def test_release_gets_zero_on_every_test(graded):
+    a, _, results = graded
+    rel = results["release"]
+    assert rel.status == "graded" and rel.cells
+    scored = {c.grade_id: c.score for c in rel.cells.values() if c.score > 0}
+    assert not scored, f"{a}: the untouched release earns points on {scored}"
+
+
+def test_every_mistake_loses_exactly_its_points(graded):
+    a, mistakes, results = graded
+    assert mistakes, f"{a}: no realistic mistakes catalogued in source/{a}/hidden/mistakes.py"
+    for i, m in enumerate(mistakes):
+        r = results[f"mistake{i}"]
+        lost = {c.grade_id for c in r.cells.values() if not c.passed}
+        assert lost == set(m.fails), f"{a}: mistake {m.name!r} lost {sorted(lost)}, expected {sorted(m.fails)}"
+        for gid in m.fails:
+            msg = r.cells[gid].message
+            assert m.diagnosis in msg, f"{a}: mistake {m.name!r}: {m.diagnosis!r} not in message of {gid}:\n{msg}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_holds_no_solution(assignment):
+    assert verify_release(assignment, course_root() / "release" / assignment) == []
