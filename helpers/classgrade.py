@@ -226,11 +226,15 @@ def db_url(root: Path) -> str:
     return os.environ.get("COURSE_DB_URL") or f"sqlite:///{root / 'gradebook.db'}"
 
 
-def save_outcome(outcome: Outcome, root: Path, state: dict) -> None:
+def save_outcome(outcome: Outcome, root: Path, state: dict, gb) -> None:
     """Gradebook (one transaction), autograded notebook, feedback page, state file."""
-    from nbgrader.api import Gradebook, MissingEntry
+    import warnings
 
-    with Gradebook(db_url(root)) as gb:
+    from nbgrader.api import MissingEntry
+    from sqlalchemy.exc import SAWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)   # nbgrader's add_submission is noisy, not wrong
         gb.update_or_create_student(outcome.student)
         try:
             gb.find_submission(outcome.assignment, outcome.student)
@@ -287,7 +291,9 @@ def grade_class(assignments=None, workers: int | None = None, force: bool = Fals
     outcomes = []
     from . import progress
 
-    with cf.ThreadPoolExecutor(max_workers=workers) as pool:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url(root)) as gb, cf.ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {pool.submit(grade_one, s, a, f, limits, sandbox): (s, a) for s, a, f in todo}
         try:
             with progress(total=len(futures), desc="grading", unit="nb") as bar:
@@ -298,7 +304,7 @@ def grade_class(assignments=None, workers: int | None = None, force: bool = Fals
                     except Exception as exc:   # a bug of ours must not stop the class: say who and why
                         outcome = Outcome(s, a, status="error", detail=f"{type(exc).__name__}: {exc}")
                     if outcome.status != "error":
-                        save_outcome(outcome, root, state)
+                        save_outcome(outcome, root, state, gb)
                     outcomes.append(outcome)
                     bar.update(1)
         except KeyboardInterrupt:

@@ -1,9 +1,12 @@
 """`python -m helpers demo`: build the releases, grade a small made-up class, print the results.
 
-The class: ada hands in the reference solution, blaise the untouched release, carl and dora
-make realistic mistakes (from each assignment's catalogue in source/<a>/hidden/mistakes.py),
-and emmy's notebook is truncated JSON. A grader that is right gives ada full marks, blaise zero,
-carl and dora exactly the points of the functions they got right, and emmy a clear status.
+The class, for every assignment: ada hands in the reference solution, blaise the untouched
+release, carl and dora make realistic mistakes (from each assignment's catalogue in
+source/<a>/hidden/mistakes.py), emmy's notebook is truncated JSON, and mallory tries to cheat
+(an answer that claims to equal anything, and a look for the instructor's files). A grader that
+is right gives ada full marks, blaise and mallory zero, carl and dora exactly the points of the
+functions they got right, and emmy a clear status. Grading uses the class grader
+(`python -m helpers grade`: parallel, sandboxed) in a demo course folder, .demo/.
 """
 from __future__ import annotations
 
@@ -12,15 +15,35 @@ import shutil
 from pathlib import Path
 
 from . import notebooks as nbs
-from .build import build
-from .grading import autograde, load_mistakes, reference_submission, release_submission, with_mistakes
+from .build import build, scratch_course
+from .classgrade import grade_class
+from .grading import load_mistakes, reference_submission, release_submission, with_mistakes
 from .paths import course_root, present_assignments
+from .report import make_report
+from .sandbox import sandbox_available
 
-STUDENTS = ("ada", "blaise", "carl", "dora", "emmy")
+STUDENTS = ("ada", "blaise", "carl", "dora", "emmy", "mallory")
+
+CHEAT = '''import glob, os
+print("looking for the instructor's files:", glob.glob("/work/*/source/*"), os.path.exists("../../../gradebook.db"))
+class Anything:
+    def __eq__(self, other):
+        return True
+'''
+
+
+def _cheat(assignment: str):
+    """Every answer cell replaced by one that returns an object equal to anything."""
+    nb = release_submission(assignment)
+    for cell in nb.cells:
+        if nbs.is_solution(cell) and cell.cell_type == "code":
+            names = [ln.split("(")[0][4:].strip() for ln in cell.source.splitlines() if ln.startswith("def ")]
+            cell.source = CHEAT + "".join(f"def {n}(*args, **kwargs):\n    return Anything()\n" for n in names)
+    return nb
 
 
 def demo_class(assignment: str) -> dict:
-    """{student: submission} for one assignment."""
+    """{student: notebook node or bytes} for one assignment."""
     mistakes = load_mistakes(assignment)
     truncated = json.dumps(nbs.read(course_root() / "release" / assignment / f"{assignment}.ipynb"))
     return {
@@ -29,6 +52,7 @@ def demo_class(assignment: str) -> dict:
         "carl": with_mistakes(assignment, mistakes[0::2]),
         "dora": with_mistakes(assignment, mistakes[1::2]),
         "emmy": truncated[: len(truncated) // 2].encode(),
+        "mallory": _cheat(assignment),
     }
 
 
@@ -39,27 +63,42 @@ def run_demo(assignments=None, workdir=None, out=print) -> int:
     root = Path(workdir) if workdir else course_root() / ".demo"
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
-    results = {}
+    scratch_course(root, names)
     for a in names:
-        out(f"\n== Grading {a} for {len(STUDENTS)} students with nbgrader ==")
-        results[a] = autograde(a, demo_class(a), root / a)
+        for student, sub in demo_class(a).items():
+            folder = root / "submitted" / student / a
+            shutil.copytree(course_root() / "release" / a, folder)
+            target = folder / f"{a}.ipynb"
+            if isinstance(sub, bytes):
+                target.write_bytes(sub)
+            else:
+                nbs.write(sub, target)
+    sandbox, why = sandbox_available()
+    out(f"\n== Grading {len(STUDENTS)} students x {len(names)} assignments "
+        f"({'sandboxed' if sandbox else 'NOT sandboxed: ' + why}) ==")
+    outcomes = grade_class(names, root=root, sandbox=sandbox, out=out)
+    results = {(o.student, o.assignment): o for o in outcomes}
     _print_scores(names, results, out)
     _print_diagnoses(names, results, out)
-    out(f"\nThe demo course folders (submitted/, autograded/, gradebook.db) are in {root}")
-    ok = all(results[a]["ada"].score == results[a]["ada"].max_score and results[a]["blaise"].score == 0
-             for a in names)
+    make_report(root, out=out)
+    out(f"Feedback for each student: {root / 'feedback'}/<student>/<assignment>/<assignment>.html")
+    ok = all(results[("ada", a)].score == results[("ada", a)].max_score and results[("blaise", a)].score == 0
+             and results[("mallory", a)].score == 0 for a in names)
+    out("\nada has full marks, blaise and mallory zero: the grader behaves." if ok else
+        "\nUNEXPECTED SCORES: see above.")
     return 0 if ok else 1
 
 
 def _print_scores(names, results, out) -> None:
-    out("\n== Scores ==")
+    out("\n== Scores (autograded points) ==")
     width = max(len(a) for a in names) + 2
     out(f"{'student':<10}" + "".join(f"{a:>{width}}" for a in names))
     for s in STUDENTS:
         row = []
         for a in names:
-            r = results[a][s]
-            row.append(f"{r.score:g}/{r.max_score:g}" if r.status == "graded" else r.status)
+            r = results[(s, a)]
+            row.append(f"{r.score:g}/{r.max_score:g}" if r.status in ("graded", "timed out", "crashed")
+                       else r.status)
         out(f"{s:<10}" + "".join(f"{cell:>{width}}" for cell in row))
 
 
@@ -67,12 +106,11 @@ def _print_diagnoses(names, results, out) -> None:
     out("\n== What the failing tests told carl and dora ==")
     for a in names:
         for s in ("carl", "dora"):
-            for cell in results[a][s].cells.values():
-                if not cell.passed:
-                    first = next((ln for ln in cell.message.splitlines() if "Diagnosis" in ln),
-                                 cell.message.splitlines()[0] if cell.message else "(no message)")
-                    out(f"  {a} / {s} / {cell.grade_id}: {first.strip()}")
+            for t in results[(s, a)].tests:
+                if t.status != "passed":
+                    lines = t.message.splitlines()
+                    first = next((ln for ln in lines if "Diagnosis" in ln), lines[0] if lines else "(no message)")
+                    out(f"  {a} / {s} / {t.grade_id}: {first.strip()[:150]}")
     for a in names:
-        r = results[a]["emmy"]
-        if r.status != "graded":
-            out(f"  {a} / emmy: {r.status}: {r.detail}")
+        r = results[("emmy", a)]
+        out(f"  {a} / emmy: {r.status}: {r.detail[:120]}")
