@@ -9,6 +9,14 @@ Verbs:
       grade every new or changed submission under submitted/, in parallel and sandboxed
   report
       write autograded/report.csv and autograded/report.html from the grading records
+
+For learners (self-study and students):
+  start [ASSIGNMENT...] [--force]
+      copy release/<a>/ into your workspace notebooks/<a>/ (never overwrites; --force backs up first)
+  check [NOTEBOOK_OR_ASSIGNMENT] [--no-sandbox]
+      grade your workspace notebooks the way they will be graded, with each failure's diagnosis
+  solutions [ASSIGNMENT...] [--yes]
+      write the reference solutions into solutions/<a>/ (asks first)
 """
 from __future__ import annotations
 
@@ -65,6 +73,36 @@ def _cmd_report(args) -> int:
     return 0
 
 
+def _learner(fn, *args, **kwargs) -> int:
+    from .notebooks import NotebookError
+
+    try:
+        return fn(*args, **kwargs)
+    except (ValueError, NotebookError, RuntimeError, OSError) as exc:
+        print(f"\n{exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _cmd_start(args) -> int:
+    from .workspace import start
+
+    return _learner(start, args.assignments, force=args.force)
+
+
+def _cmd_check(args) -> int:
+    from .workspace import check
+
+    return _learner(check, args.target, sandbox=False if args.no_sandbox else None)
+
+
+def _cmd_solutions(args) -> int:
+    from .workspace import solutions
+
+    return _learner(solutions, args.assignments, yes=args.yes)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -91,6 +129,24 @@ def main(argv=None) -> int:
 
     p = sub.add_parser("report", help="write the class report (CSV and HTML)")
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("start", help="copy an assignment into your workspace notebooks/")
+    p.add_argument("assignments", nargs="*", help="default: every released assignment")
+    p.add_argument("--force", action="store_true",
+                   help="replace your notebook with the current release (backed up first)")
+    p.set_defaults(func=_cmd_start)
+
+    p = sub.add_parser("check", help="grade your workspace notebooks, with diagnoses")
+    p.add_argument("target", nargs="?", default=None,
+                   help="an assignment, a folder or a .ipynb (default: every notebook in notebooks/)")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run your notebook without the sandbox (it is yours; faster to start)")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("solutions", help="write the reference solutions into solutions/ (asks first)")
+    p.add_argument("assignments", nargs="*", help="default: every assignment in source/")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=_cmd_solutions)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -147,6 +147,7 @@ def record_reference(assignment: str, force: bool = False, timeout: int = 600) -
 
 def scratch_course(root: Path, assignments) -> Path:
     """A throwaway course folder (config + the assignments' sources) for nbgrader to work in."""
+    root.mkdir(parents=True, exist_ok=True)
     shutil.copy2(course_root() / "nbgrader_config.py", root / "nbgrader_config.py")
     for a in assignments:
         shutil.copytree(course_root() / "source" / a, root / "source" / a,
@@ -177,14 +178,18 @@ def generate(assignment: str, root: Path) -> Path:
 # -------------------------------------------------------------------- 4. verify
 
 def _secret_lines(source_nb) -> set[str]:
-    """Lines of solution and hidden-test regions that appear nowhere else in the source."""
+    """Lines of solution and hidden-test regions that appear nowhere outside such regions."""
     inside, outside = set(), set()
     for cell in source_nb.cells:
-        text = cell.source
-        secret = {ln.strip() for b, e in (nbs.SOLUTION_MARKERS, nbs.HIDDEN_MARKERS)
-                  for ln in nbs.region_lines(text, b, e)}
-        inside |= secret
-        outside |= {ln.strip() for ln in text.splitlines()} - secret
+        in_region = False
+        for line in cell.source.splitlines():
+            s = line.strip()
+            if s in (nbs.SOLUTION_MARKERS[0], nbs.HIDDEN_MARKERS[0]):
+                in_region = True
+            elif s in (nbs.SOLUTION_MARKERS[1], nbs.HIDDEN_MARKERS[1]):
+                in_region = False
+            else:
+                (inside if in_region else outside).add(s)
     return {ln for ln in inside - outside if len(ln) >= 6 and not ln.startswith("#")}
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from . import notebooks as nbs
 from .build import build, scratch_course
 from .classgrade import grade_class
-from .grading import load_mistakes, reference_submission, release_submission, with_mistakes
+from .autograde import load_mistakes, reference_submission, release_submission, with_mistakes
 from .paths import course_root, present_assignments
 from .report import make_report
 from .sandbox import sandbox_available

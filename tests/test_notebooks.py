@@ -5,7 +5,9 @@
 (3) autograding the untouched release gives zero on every autograded test cell;
 (4) the release holds no solution (see test_build: verification and up-to-dateness);
 (5) every realistic mistake in source/<a>/hidden/mistakes.py loses exactly the points of
-    the tests it names, with its diagnosis in the failure message.
+    the tests it names, with its diagnosis in the failure message;
+(6) the class grader (sandboxed, judging outside the kernel) gives every one of these
+    submissions exactly the per-test scores stock nbgrader gives.
 Assignments added to source/ join automatically.
 """
 import shutil
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import grading
+from helpers import autograde as grading
 from helpers import notebooks as nbs
 from helpers.build import source_notebook, verify_release
 from helpers.paths import course_root, present_assignments
@@ -38,11 +40,27 @@ def graded(request):
     subs = {"reference": grading.reference_submission(a), "release": grading.release_submission(a)}
     subs.update({f"mistake{i}": grading.with_mistakes(a, [m]) for i, m in enumerate(mistakes)})
     with tempfile.TemporaryDirectory(prefix=f"harness-{a}-") as tmp:
-        yield a, mistakes, grading.autograde(a, subs, Path(tmp))
+        stock = grading.autograde(a, subs, Path(tmp) / "stock")
+        yield a, mistakes, stock, _class_grade(a, subs, Path(tmp) / "ours")
+
+
+def _class_grade(a, subs, root):
+    """The same submissions through `python -m helpers grade` (sandboxed where possible)."""
+    from helpers.build import scratch_course
+    from helpers.classgrade import grade_class
+    from helpers.sandbox import sandbox_available
+
+    scratch_course(root, [a])
+    for student, nb in subs.items():
+        folder = root / "submitted" / student / a
+        shutil.copytree(course_root() / "release" / a, folder)
+        nbs.write(nb, folder / f"{a}.ipynb")
+    outcomes = grade_class([a], root=root, sandbox=sandbox_available()[0], out=lambda *_: None)
+    return {o.student: o for o in outcomes}
 
 
 def test_reference_gets_full_marks(graded):
-    a, _, results = graded
+    a, _, results, _ = graded
     ref = results["reference"]
     assert ref.status == "graded" and ref.cells, f"{a}: reference was not graded: {ref.detail}"
     failed = {c.grade_id: c.message for c in ref.cells.values() if not c.passed}
@@ -50,7 +68,7 @@ def test_reference_gets_full_marks(graded):
 
 
 def test_release_gets_zero_on_every_test(graded):
-    a, _, results = graded
+    a, _, results, _ = graded
     rel = results["release"]
     assert rel.status == "graded" and rel.cells
     scored = {c.grade_id: c.score for c in rel.cells.values() if c.score > 0}
@@ -58,7 +76,7 @@ def test_release_gets_zero_on_every_test(graded):
 
 
 def test_every_mistake_loses_exactly_its_points(graded):
-    a, mistakes, results = graded
+    a, mistakes, results, _ = graded
     assert mistakes, f"{a}: no realistic mistakes catalogued in source/{a}/hidden/mistakes.py"
     for i, m in enumerate(mistakes):
         r = results[f"mistake{i}"]
@@ -72,3 +90,12 @@ def test_every_mistake_loses_exactly_its_points(graded):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_holds_no_solution(assignment):
     assert verify_release(assignment, course_root() / "release" / assignment) == []
+
+
+def test_class_grader_agrees_with_nbgrader(graded):
+    a, _, stock, ours = graded
+    for student, r in stock.items():
+        theirs = {c.grade_id: c.score for c in r.cells.values()}
+        mine = {t.grade_id: t.points for t in ours[student].tests}
+        assert mine == theirs, f"{a}/{student}: class grader {mine} != nbgrader {theirs}: " + \
+            "; ".join(t.message[:200] for t in ours[student].tests if t.status != "passed")

@@ -1,13 +1,14 @@
-"""Autograding with nbgrader in a scratch course folder: the path the test harness and
-`python -m helpers demo` use to prove that a notebook grades the way it should.
+"""Stock nbgrader autograding in a scratch course folder, and the submissions the tests and
+the demo hand in: the reference solution, the untouched release, and realistic mistakes from
+each assignment's catalogue (source/<a>/hidden/mistakes.py).
 
-The class grader (parallel, sandboxed) builds on the same pieces.
+The notebook harness grades with stock nbgrader here, to prove that every notebook works with
+plain nbgrader too; the class grader (helpers.classgrade) is the course's own, sandboxed path.
 """
 from __future__ import annotations
 
 import importlib.util
 import shutil
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -170,8 +171,3 @@ def _failure_text(cell) -> str:
             return "stderr: " + out.text.strip()
     return ""
 
-
-def timed(fn, *args, **kwargs):
-    start = time.perf_counter()
-    result = fn(*args, **kwargs)
-    return result, time.perf_counter() - start
