@@ -17,6 +17,7 @@ from pathlib import Path
 from . import notebooks as nbs
 from .build import build, scratch_course
 from .classgrade import grade_class
+from .feedback import headline
 from .autograde import load_mistakes, reference_submission, release_submission, with_mistakes
 from .paths import course_root, present_assignments
 from .report import make_report
@@ -108,9 +109,7 @@ def _print_diagnoses(names, results, out) -> None:
         for s in ("carl", "dora"):
             for t in results[(s, a)].tests:
                 if t.status != "passed":
-                    lines = t.message.splitlines()
-                    first = next((ln for ln in lines if "Diagnosis" in ln), lines[0] if lines else "(no message)")
-                    out(f"  {a} / {s} / {t.grade_id}: {first.strip()[:150]}")
+                    out(f"  {a} / {s} / {t.grade_id}: {headline(t.message)[:150] or '(no message)'}")
     for a in names:
         r = results[("emmy", a)]
         out(f"  {a} / emmy: {r.status}: {r.detail[:120]}")

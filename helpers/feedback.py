@@ -18,15 +18,21 @@ from .build import source_notebook
 from .paths import course_root
 
 
+def headline(message: str) -> str:
+    """The line of a failure message a student should read first: its diagnosis, else its first line."""
+    lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
+    return next((ln for ln in lines if ln.startswith("Diagnosis")), lines[0] if lines else "")
+
+
 def _summary(outcome) -> str:
     rows = "\n".join(
         f"| `{t.grade_id}` | {t.points:g} / {t.max_points:g} | {t.status} | "
-        f"{html.escape(t.message.splitlines()[0]) if t.message else ''} |" for t in outcome.tests)
+        f"{html.escape(headline(t.message)).replace('|', '&#124;')} |" for t in outcome.tests)
     manual = "".join(f"\n| `{g}` (written) | – / {p:g} | graded by hand | |" for g, p in outcome.manual.items())
     detail = f"\n\n**Note:** {html.escape(outcome.detail)}" if outcome.detail else ""
     return (f"# Feedback — {outcome.assignment}\n\nStudent: **{outcome.student}** · autograded score "
             f"**{outcome.score:g} / {outcome.max_score:g}** · status: **{outcome.status}**{detail}\n\n"
-            f"| test | points | result | first line of the message |\n|---|---|---|---|\n{rows}{manual}")
+            f"| test | points | result | what went wrong (details below, under the test) |\n|---|---|---|---|\n{rows}{manual}")
 
 
 def feedback_notebook(outcome, root: Path):

@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from .classgrade import load_state
+from .feedback import headline
 from .paths import course_root
 
 NEEDS_HUMAN = {"timed out", "crashed", "invalid notebook", "missing", "error"}
@@ -23,9 +24,7 @@ NEEDS_HUMAN = {"timed out", "crashed", "invalid notebook", "missing", "error"}
 
 def _diagnosis_kind(message: str) -> str:
     """A message reduced to what it says is wrong (numbers dropped), to count alike failures."""
-    line = next((ln.strip() for ln in message.splitlines() if ln.strip().startswith("Diagnosis")),
-                message.splitlines()[0] if message else "")
-    return re.sub(r"[-+]?\d[\d.e+-]*", "#", line)[:160]
+    return re.sub(r"(?<![\w])[-+]?\d[\d.e+-]*", "#", headline(message))[:160]
 
 
 def write_csv(records: list[dict], path: Path) -> None:
@@ -103,7 +102,7 @@ def write_html(records: list[dict], path: Path) -> None:
     failures = defaultdict(Counter)
     for r in records:
         for t in r["tests"]:
-            if t["status"] != "passed":
+            if t["status"] not in ("passed", "not run"):   # not run: the notebook is listed for a human
                 failures[(r["assignment"], t["grade_id"])][_diagnosis_kind(t["message"])] += 1
     worst = sorted(failures.items(), key=lambda kv: -sum(kv[1].values()))[:15]
     rows = "".join(
