@@ -43,6 +43,7 @@ class Summary:
     reference: str = ""
     status: str = "ok"
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def source_notebook(assignment: str) -> Path:
@@ -54,6 +55,16 @@ def source_notebook(assignment: str) -> Path:
 def _where(path, index, cell) -> str:
     gid = nbs.meta(cell).get("grade_id")
     return f"{path.name}, cell {index}" + (f" ({gid})" if gid else "")
+
+
+def kernel_judged_tests(nb) -> list[str]:
+    """Test cells without a hidden `expect(...)`: the class grader can only take their kernel's word.
+
+    Every other test cell is judged outside the sandbox on the values its hidden checks hand over,
+    which a submission cannot forge. These still grade, but they are worth a hidden `expect`.
+    """
+    return [nbs.meta(c)["grade_id"] for c in nb.cells if nbs.is_test(c)
+            and not any("expect(" in ln for ln in nbs.region_lines(c.source, *nbs.HIDDEN_MARKERS))]
 
 
 def lint(path: Path) -> list[str]:
@@ -251,6 +262,8 @@ def build(assignments=None, force_reference: bool = False, check_only: bool = Fa
             s.problems = lint(source_notebook(s.assignment))
             if s.problems:
                 continue
+            if weak := kernel_judged_tests(nbs.read(source_notebook(s.assignment))):
+                s.warnings.append(f"judged only inside the student's kernel (no hidden expect): {', '.join(weak)}")
             if not check_only:
                 s.reference = record_reference(s.assignment, force=force_reference)
             released = generate(s.assignment, root)
@@ -303,3 +316,5 @@ def _print_table(summaries, out) -> None:
             f"{s.reference or '-':<12}{s.status}")
         for p in s.problems:
             out(f"    - {p}")
+        for w in s.warnings:
+            out(f"    ! {w}")
