@@ -138,7 +138,10 @@ def _type_advice(value, dtype_kind) -> str:
         return "got None: did you forget to return?"
     if type(value) is np.ndarray:
         kind = value.dtype.kind
-        if kind in "iub" and "f" in dtype_kind:
+        if kind == "b" and "f" in dtype_kind:
+            return ("got a bool array (a comparison such as x > 0): multiply by 1.0 or use "
+                    ".astype(float) to get the 0.0 / 1.0 floats expected")
+        if kind in "iu" and "f" in dtype_kind:
             return (f"got {value.dtype} array: integer arrays truncate gradients; use float "
                     f"(e.g. np.zeros(shape) without dtype=int, or .astype(float))")
         return f"got {value.dtype} array: convert with .astype(...)"
@@ -184,7 +187,8 @@ def _nonfinite_diagnosis(a, e, name):
         return None
     return (f"your {name} contains NaN/inf ({int(bad.sum())} of {a.size} entries): an overflow? "
             f"np.exp of a large number gives inf (and inf - inf or 0 * inf gives NaN); "
-            f"use the max trick (subtract the max before np.exp) or a stable formula.")
+            f"use a stable formula (for softmax and log-sum-exp: the max trick, subtracting the "
+            f"row max before np.exp; for sigmoid: exp of -|x| only).")
 
 
 def _shape_fix(a, e, axis):

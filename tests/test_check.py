@@ -137,6 +137,7 @@ class LyingArray(np.ndarray):
     ((0.1, 0.2), "got tuple: convert with np.asarray(...)"),
     (None, "got None: did you forget to return?"),
     (np.array([1, 2], dtype=np.int64), "got int64 array: integer arrays truncate gradients; use float"),
+    (np.array([True, False]), "got a bool array (a comparison such as x > 0): multiply by 1.0"),
     (AlwaysEqual(), "got AlwaysEqual"),
     (np.zeros(2).view(LyingArray), "got LyingArray (a subclass of np.ndarray)"),
     (3, "got int 3: use a float"),
