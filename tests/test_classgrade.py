@@ -18,6 +18,7 @@ from helpers import notebooks as nbs
 from helpers.sandbox import Limits, sandbox_available
 
 REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.xdist_group("classgrade")    # one worker grades the whole class once
 A = "01_gradient_descent"          # the tiny assignment borrows the first assignment's name
 
 SOURCE = [

@@ -22,7 +22,9 @@ from helpers.build import source_notebook, verify_release
 from helpers.paths import course_root, present_assignments
 
 pytestmark = pytest.mark.notebooks
-ASSIGNMENTS = present_assignments()
+# With pytest-xdist (`-n 2 --dist loadgroup`, as run.sh does), every test of one assignment runs in
+# the same worker, so the module-scoped grading fixture runs once per assignment.
+ASSIGNMENTS = [pytest.param(a, marks=pytest.mark.xdist_group(a)) for a in present_assignments()]
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -32,16 +34,31 @@ def test_source_notebook_executes(assignment, tmp_path):
     nbs.execute(nbs.read(work / f"{assignment}.ipynb"), work, env={"COURSE_ASSIGNMENT": assignment})
 
 
+def pack(mistakes):
+    """Group mistakes into as few submissions as possible: a group never holds two mistakes in the
+    same answer cell or two that should fail the same test, so each failing test belongs to one
+    mistake, and a group must lose exactly the union of its mistakes' tests."""
+    groups = []
+    for m in mistakes:
+        for g in groups:
+            if all(m.cell != o.cell and not set(m.fails) & set(o.fails) for o in g):
+                g.append(m)
+                break
+        else:
+            groups.append([m])
+    return groups
+
+
 @pytest.fixture(scope="module", params=ASSIGNMENTS)
 def graded(request):
-    """One nbgrader run per assignment: the reference, the release, and one student per mistake."""
+    """One run of each grader per assignment: the reference, the release, and the mistakes, packed."""
     a = request.param
-    mistakes = grading.load_mistakes(a)
+    groups = pack(grading.load_mistakes(a))
     subs = {"reference": grading.reference_submission(a), "release": grading.release_submission(a)}
-    subs.update({f"mistake{i}": grading.with_mistakes(a, [m]) for i, m in enumerate(mistakes)})
+    subs.update({f"group{i}": grading.with_mistakes(a, g) for i, g in enumerate(groups)})
     with tempfile.TemporaryDirectory(prefix=f"harness-{a}-") as tmp:
         stock = grading.autograde(a, subs, Path(tmp) / "stock")
-        yield a, mistakes, stock, _class_grade(a, subs, Path(tmp) / "ours")
+        yield a, groups, stock, _class_grade(a, subs, Path(tmp) / "ours")
 
 
 def _class_grade(a, subs, root):
@@ -76,15 +93,18 @@ def test_release_gets_zero_on_every_test(graded):
 
 
 def test_every_mistake_loses_exactly_its_points(graded):
-    a, mistakes, results, _ = graded
-    assert mistakes, f"{a}: no realistic mistakes catalogued in source/{a}/hidden/mistakes.py"
-    for i, m in enumerate(mistakes):
-        r = results[f"mistake{i}"]
+    a, groups, results, _ = graded
+    assert groups, f"{a}: no realistic mistakes catalogued in source/{a}/hidden/mistakes.py"
+    for i, group in enumerate(groups):
+        r = results[f"group{i}"]
         lost = {c.grade_id for c in r.cells.values() if not c.passed}
-        assert lost == set(m.fails), f"{a}: mistake {m.name!r} lost {sorted(lost)}, expected {sorted(m.fails)}"
-        for gid in m.fails:
-            msg = r.cells[gid].message
-            assert m.diagnosis in msg, f"{a}: mistake {m.name!r}: {m.diagnosis!r} not in message of {gid}:\n{msg}"
+        expected = set().union(*(m.fails for m in group))
+        assert lost == expected, (f"{a}: mistakes {[m.name for m in group]} lost {sorted(lost)}, "
+                                  f"expected {sorted(expected)}")
+        for m in group:
+            for gid in m.fails:
+                msg = r.cells[gid].message
+                assert m.diagnosis in msg, f"{a}: mistake {m.name!r}: {m.diagnosis!r} not in message of {gid}:\n{msg}"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
