@@ -9,31 +9,23 @@ cd "$(dirname "$0")"
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 
-install_sandbox() {
-    # The class grader runs students' code in bubblewrap. Install it where we can (root with
-    # apt); elsewhere the grader says how, and `--no-sandbox` must be asked for explicitly.
-    if command -v bwrap >/dev/null 2>&1; then return; fi
+apt_install() {
+    # apt_install COMMAND PACKAGE WHAT-NEEDS-IT: install a Debian package where we can (root with
+    # apt) when COMMAND is missing; elsewhere say what will not work without it.
+    if command -v "$1" >/dev/null 2>&1; then return; fi
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-        echo "== Installing bubblewrap (the grading sandbox) =="
-        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap) >/dev/null 2>&1 \
-            || echo "could not install bubblewrap: grading will ask for it" >&2
+        echo "== Installing $2 ($3) =="
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2") >/dev/null 2>&1 \
+            || echo "could not install $2: $3 will not be available" >&2
     else
-        echo "note: bubblewrap (bwrap) is not installed; install it to grade in a sandbox" >&2
+        echo "note: $2 is not installed (apt-get install $2): $3 will not be available" >&2
     fi
 }
 
-install_browser() {
-    # tests/test_browser.py drives JupyterLab in Debian's chromium (through playwright); without
-    # it that test is skipped. Install it where we can (root with apt).
-    if command -v chromium >/dev/null 2>&1; then return; fi
-    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-        echo "== Installing chromium (the browser test) =="
-        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
-            || echo "could not install chromium: the browser test will be skipped" >&2
-    else
-        echo "note: chromium is not installed; tests/test_browser.py will be skipped" >&2
-    fi
-}
+# The class grader runs students' code in bubblewrap (without it, grading needs --no-sandbox).
+install_sandbox() { apt_install bwrap bubblewrap "the grading sandbox"; }
+# tests/test_browser.py drives JupyterLab in Debian's chromium through playwright.
+install_browser() { apt_install chromium chromium "the browser test"; }
 
 setup() {
     install_sandbox

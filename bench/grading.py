@@ -11,7 +11,6 @@ the honest and partly wrong submissions are identical. Target: >= 1.8x stock thr
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import tempfile
 import time
@@ -19,12 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from helpers import notebooks as nbs  # noqa: E402
 from helpers.build import nbgrader, scratch_course  # noqa: E402
 from helpers.classgrade import grade_class  # noqa: E402
 from helpers.demo import demo_class  # noqa: E402
-from helpers.autograde import load_mistakes, with_mistakes  # noqa: E402
-from helpers.paths import course_root, ensure_scripts_on_path, present_assignments  # noqa: E402
+from helpers.autograde import load_mistakes, submit, with_mistakes  # noqa: E402
+from helpers.paths import ensure_scripts_on_path, present_assignments  # noqa: E402
 from helpers.sandbox import sandbox_available  # noqa: E402
 
 
@@ -48,13 +46,7 @@ def synthetic_class(minimum: int) -> dict[tuple[str, str], object]:
 
 def write_submissions(root: Path, subs) -> None:
     for (student, a), sub in subs.items():
-        folder = root / "submitted" / student / a
-        shutil.copytree(course_root() / "release" / a, folder)
-        target = folder / f"{a}.ipynb"
-        if isinstance(sub, bytes):
-            target.write_bytes(sub)
-        else:
-            nbs.write(sub, target)
+        submit(root, student, a, sub)
 
 
 def stock_scores(root: Path, names) -> dict:

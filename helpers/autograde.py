@@ -101,6 +101,25 @@ def with_mistakes(assignment: str, mistakes) -> object:
 
 # -------------------------------------------------------------------- grading
 
+def submit(root: Path, student: str, assignment: str, sub) -> Path:
+    """Hand in a submission in nbgrader's layout: root/submitted/<student>/<a>/ holds the release's
+    files and the notebook `sub` (a notebook node, a path, raw bytes to test broken files, or None
+    for 'no notebook')."""
+    folder = Path(root) / "submitted" / student / assignment
+    shutil.copytree(course_root() / "release" / assignment, folder)
+    target = folder / f"{assignment}.ipynb"
+    if sub is None:
+        target.unlink()
+    elif isinstance(sub, bytes):
+        target.write_bytes(sub)
+    elif isinstance(sub, (str, Path)):
+        shutil.copy2(sub, target)
+    else:
+        nbs.write(sub, target)
+    (folder / "timestamp.txt").write_text("2026-01-01 00:00:00.000000 UTC")
+    return folder
+
+
 def autograde(assignment: str, submissions: dict, workdir: Path, timeout: int = 300) -> dict[str, NotebookResult]:
     """Grade {student: notebook node | Path | bytes | None} with stock nbgrader in `workdir`.
 
@@ -110,21 +129,9 @@ def autograde(assignment: str, submissions: dict, workdir: Path, timeout: int = 
     workdir = Path(workdir)
     root = scratch_course(workdir, [assignment])
     nbgrader(root, "generate_assignment", assignment, "--force")
-    release = root / "release" / assignment
     results = {}
     for student, sub in submissions.items():
-        folder = root / "submitted" / student / assignment
-        shutil.copytree(release, folder)
-        target = folder / f"{assignment}.ipynb"
-        if sub is None:
-            target.unlink()
-        elif isinstance(sub, bytes):
-            target.write_bytes(sub)
-        elif isinstance(sub, (str, Path)):
-            shutil.copy2(sub, target)
-        else:
-            nbs.write(sub, target)
-        (folder / "timestamp.txt").write_text("2026-01-01 00:00:00.000000 UTC")
+        submit(root, student, assignment, sub)
         results[student] = NotebookResult(student, assignment)
     nbgrader(root, "autograde", assignment, "--force", f"--ExecutePreprocessor.timeout={timeout}", check=False)
     _collect(root, assignment, results)

@@ -18,7 +18,7 @@ from . import notebooks as nbs
 from .build import build, scratch_course
 from .classgrade import grade_class
 from .feedback import headline
-from .autograde import load_mistakes, reference_submission, release_submission, with_mistakes
+from .autograde import load_mistakes, reference_submission, release_submission, submit, with_mistakes
 from .paths import course_root, present_assignments
 from .report import make_report
 from .sandbox import sandbox_available
@@ -67,13 +67,7 @@ def run_demo(assignments=None, workdir=None, out=print) -> int:
     scratch_course(root, names)
     for a in names:
         for student, sub in demo_class(a).items():
-            folder = root / "submitted" / student / a
-            shutil.copytree(course_root() / "release" / a, folder)
-            target = folder / f"{a}.ipynb"
-            if isinstance(sub, bytes):
-                target.write_bytes(sub)
-            else:
-                nbs.write(sub, target)
+            submit(root, student, a, sub)
     sandbox, why = sandbox_available()
     out(f"\n== Grading {len(STUDENTS)} students x {len(names)} assignments "
         f"({'sandboxed' if sandbox else 'NOT sandboxed: ' + why}) ==")

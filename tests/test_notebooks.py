@@ -69,9 +69,7 @@ def _class_grade(a, subs, root):
 
     scratch_course(root, [a])
     for student, nb in subs.items():
-        folder = root / "submitted" / student / a
-        shutil.copytree(course_root() / "release" / a, folder)
-        nbs.write(nb, folder / f"{a}.ipynb")
+        grading.submit(root, student, a, nb)
     outcomes = grade_class([a], root=root, sandbox=sandbox_available()[0], out=lambda *_: None)
     return {o.student: o for o in outcomes}
 
