@@ -59,7 +59,7 @@ def _cmd_grade(args) -> int:
     except KeyboardInterrupt:
         return 130
     print_outcomes(outcomes)
-    return 0
+    return 0 if all(o.scored for o in outcomes) else 1
 
 
 def _cmd_report(args) -> int:

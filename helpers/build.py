@@ -10,6 +10,7 @@ then replace release/ only if every assignment passed, and print a table.
 """
 from __future__ import annotations
 
+import ast
 import filecmp
 import os
 import re
@@ -67,6 +68,87 @@ def kernel_judged_tests(nb) -> list[str]:
             and not any("expect(" in ln for ln in nbs.region_lines(c.source, *nbs.HIDDEN_MARKERS))]
 
 
+HIDDEN_IMPORTS = ("helpers", "numpy")
+IPYTHON_NAMES = {"get_ipython", "display", "In", "Out", "exit", "quit"}
+
+
+def _names(tree) -> tuple[set[str], set[str]]:
+    """(names read, names bound anywhere: assignments, imports, defs, parameters, loop targets)."""
+    reads, binds = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (reads if isinstance(node.ctx, ast.Load) else binds).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            binds.add(node.name)
+        elif isinstance(node, ast.arg):
+            binds.add(node.arg)
+        elif isinstance(node, ast.alias):
+            binds.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            binds.add(node.name)
+    return reads, binds
+
+
+def _hidden_segment_problems(where: str, source: str) -> list[str]:
+    """Rules for one hidden part: it runs where the student's code runs, so it holds no code to find."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        return [f"{where}: a hidden part must be complete statements on its own (it runs as one unit): {exc.msg}, "
+                f"line {exc.lineno}"]
+    problems = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            what = "lambda" if isinstance(node, ast.Lambda) else f"{type(node).__name__} {node.name}"
+            problems.append(f"{where}: a hidden part defines {what}: reference code must live in hidden/solution.py "
+                            f"(isolate.use_reference / variants), where the student's code cannot reach it")
+        elif isinstance(node, ast.Assert):
+            problems.append(f"{where}: a hidden part judges with `assert` inside the kernel: hand the value to expect()")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr.startswith("assert_"):
+            problems.append(f"{where}: a hidden part judges with {node.func.attr}() inside the kernel: hand the value "
+                            f"to expect(), which the grader judges outside")
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            mods = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            if bad := [m for m in mods if m.split(".")[0] not in HIDDEN_IMPORTS]:
+                problems.append(f"{where}: a hidden part imports {', '.join(bad)}: only helpers and numpy "
+                                f"(a library could compute a graded quantity for the student's code to find)")
+    return problems
+
+
+def test_cell_problems(path: Path, nb) -> list[str]:
+    """Hidden parts hold no reference code and judge nothing in the kernel; every test cell stands alone."""
+    import builtins
+
+    from .sandbox import _segments
+
+    problems, defined, by_tests = [], set(), {}
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        where = _where(path, i, cell)
+        source = nbs.strip_solution_markers(cell.source) if nbs.is_solution(cell) else cell.source
+        try:
+            reads, binds = _names(ast.parse(source))
+        except SyntaxError:
+            continue           # the source notebook's execution reports it
+        if not nbs.is_test(cell):
+            defined |= binds
+            continue
+        for seg in _segments({"kind": "test", "source": cell.source}):
+            if seg["hidden"]:
+                problems += _hidden_segment_problems(where, seg["source"])
+        free = reads - binds - defined - set(dir(builtins)) - IPYTHON_NAMES
+        for name in sorted(free):
+            origin = by_tests.get(name)
+            problems.append(f"{where}: uses {name!r}, which " + (
+                f"only the earlier test cell {origin} defines: test cells must stand alone (define it here, "
+                f"or in a setup cell)" if origin else "no earlier setup or answer cell defines"))
+        for name in binds:
+            by_tests.setdefault(name, nbs.meta(cell).get("grade_id"))
+    return problems
+
+
 def lint(path: Path) -> list[str]:
     """Problems of a source notebook, each naming the notebook and the cell; [] when clean."""
     nb = nbs.read(path)
@@ -107,7 +189,7 @@ def lint(path: Path) -> list[str]:
             open_answer = None
     if open_answer is not None:
         problems.append(f"{_where(path, *open_answer)}: answer cell without a test cell after it")
-    return problems
+    return problems + test_cell_problems(path, nb)
 
 
 # ------------------------------------------------------------------ 2. reference
@@ -131,12 +213,10 @@ def record_reference(assignment: str, force: bool = False, timeout: int = 600) -
     with tempfile.TemporaryDirectory(prefix="course-ref-") as tmp:
         work = Path(tmp) / assignment
         shutil.copytree(src.parent, work, ignore=shutil.ignore_patterns(HIDDEN_DIRNAME, ".ipynb_checkpoints"))
-        results = Path(tmp) / "results"
-        results.mkdir()
         staging = Path(tmp) / "reference.npz"
         # The same runner and environment as class grading (NBGRADER_EXECUTION set), trusted and
         # unsandboxed, so that every recorded value knows its test cell.
-        runs = run_cells(nbs.plan(nbs.read(src)), work, results, assignment,
+        runs, _ = run_cells(nbs.plan(nbs.read(src)), work, assignment,
                          Limits(cell_seconds=timeout, notebook_seconds=timeout, memory_mb=8192),
                          sandbox=False, extra_env={reference.RECORD_ENV: str(staging),
                                                    "COURSE_ROOT": str(course_root())})

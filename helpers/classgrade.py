@@ -7,33 +7,74 @@ Built on nbgrader's layout and gradebook: submissions are read from
 How a notebook is graded:
 1. Its cells come from the trusted source notebook, except the answer cells, which are the
    student's (matched by grade id). Test cells, hidden tests included, are the instructor's.
-2. helpers.runner executes them in a sandbox (helpers.sandbox) with limits; a crash or timeout
-   costs only the cells it hits, the rest run in a fresh kernel.
-3. Hidden checks hand their values out as data; the grader compares them with the reference
-   values here, outside the sandbox. A test cell earns its points when it ran without error
-   AND every value it handed over matches. Reference values never enter the sandbox.
-4. Only this (parent) process writes the gradebook, one transaction per notebook.
-Re-running grades only new or changed submissions (content hash), unless --force.
+2. The submission is data: only its regular files are copied (links, FIFOs and devices are
+   skipped and reported), within a size and file-count cap; the notebook is opened without
+   following links.
+3. helpers.runner executes the cells in a sandbox (helpers.sandbox) with limits; a crash or
+   timeout costs only the cells it hits, the rest run in a fresh kernel after the instructor's
+   and the student's earlier cells are replayed.
+4. Hidden checks hand their values out over the runner's channel; the grader compares them with
+   the reference values here, outside the sandbox. A test cell earns its points when it ran
+   without error AND every value it handed over matches. Reference values never enter the
+   sandbox; reference stand-ins (helpers.isolate) run here, on the kernel's arguments.
+5. What the student reads is built here from verdicts: no text the kernel printed or raised.
+6. Only this (parent) process writes the gradebook, one transaction per notebook, and only for
+   a notebook it actually graded: a grader-side failure writes no score (see STATUSES).
+Before a class run, a pre-flight grades each assignment's reference solution in the same sandbox
+and refuses to go on unless it gets full marks. Re-running grades only new or changed
+submissions (content hash), unless --force.
 """
 from __future__ import annotations
 
+import ast
 import concurrent.futures as cf
 import hashlib
+import importlib.util
 import json
 import os
+import re
 import shutil
+import signal
+import stat
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import notebooks as nbs
+from .notebooks import answers_of, read_regular  # noqa: F401  (answers_of: used by others)
 from . import reference
 from .build import nbgrader, source_notebook
-from .paths import course_root, ensure_scripts_on_path, present_assignments, unknown_assignment_error
+from .paths import HIDDEN_DIRNAME, course_root, ensure_scripts_on_path, present_assignments, unknown_assignment_error
 from .sandbox import Limits, kill_all, run_cells, sandbox_available
 
 STATE_NAME = ".grading-state.json"
+PREFLIGHT_NAME = ".preflight.json"
+
+# Every notebook ends with exactly one of these. The first six are the student's outcome and are
+# written to the gradebook; the last two mean the grader itself failed: no score is written.
+STATUSES = {
+    "graded": "every cell ran (some tests may have failed)",
+    "timed out": "a cell or the notebook ran out of time; the cells it hit score nothing",
+    "crashed": "the kernel died (a limit, os._exit, a segfault) or printed too much; the rest was re-run",
+    "invalid notebook": "the notebook could not be read (not JSON, not a notebook, a link, too big)",
+    "invalid results": "the kernel sent malformed or oversized data; nothing it sent was used",
+    "missing": "no notebook in the submission folder",
+    "grader error": "the grader failed on this submission; no score was written (run again)",
+    "interrupted": "grading was stopped (Ctrl-C, SIGTERM) before this notebook finished; no score was written",
+}
+SCORED = ("graded", "timed out", "crashed", "invalid notebook", "invalid results", "missing")
+STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
+MAX_SUBMISSION_BYTES = 64 * 2**20
+MAX_SUBMISSION_FILES = 500
+MAX_NOTEBOOK_BYTES = 16 * 2**20
+SAFE_EXCEPTIONS = {
+    "AssertionError", "AttributeError", "CheckFailure", "FloatingPointError", "ImportError", "IndexError",
+    "KeyError", "LinAlgError", "ModuleNotFoundError", "NameError", "NotImplementedError", "OverflowError",
+    "RecursionError", "RuntimeError", "StandInError", "StopIteration", "SyntaxError", "TypeError",
+    "UnboundLocalError", "ValueError", "ZeroDivisionError", "IndentationError", "MemoryError",
+    "AxisError", "UFuncTypeError", "ReferenceValuesError", "UnicodeDecodeError", "OSError", "FileNotFoundError"}
 
 
 @dataclass
@@ -41,20 +82,26 @@ class TestVerdict:
     grade_id: str
     points: float
     max_points: float
-    status: str            # passed | failed | error | timeout | crashed | output limit | not run
-    message: str = ""      # the diagnosis a student reads ('' when passed)
+    status: str            # passed | failed | timeout | crashed | output limit | invalid results | not run
+    message: str = ""      # what the student reads ('' when passed): made by the grader, never kernel text
+    detail: str = ""       # the kernel's own error text: untrusted, shown only to a learner's `check`
 
 
 @dataclass
 class Outcome:
     student: str
     assignment: str
-    status: str = "graded"     # graded | timed out | crashed | invalid notebook | missing
+    status: str = "graded"     # one of STATUSES
     detail: str = ""
     tests: list[TestVerdict] = field(default_factory=list)
     manual: dict[str, float] = field(default_factory=dict)   # written answers: grade_id -> max points
     seconds: float = 0.0
     digest: str = ""
+    skipped_files: list[str] = field(default_factory=list)
+
+    @property
+    def scored(self) -> bool:
+        return self.status in SCORED
 
     @property
     def score(self) -> float:
@@ -65,17 +112,68 @@ class Outcome:
         return sum(t.max_points for t in self.tests)
 
 
+class GraderError(RuntimeError):
+    """The grader cannot grade (pre-flight failed, a reference is missing): nothing was scored."""
+
+
 # ---------------------------------------------------------------- submissions
 
+def _regular_files(folder: Path):
+    """(relative path, absolute path) of the regular files under folder, links never followed;
+    and the relative paths of everything else (links, FIFOs, devices, sockets)."""
+    files, other = [], []
+    for top, dirs, names in os.walk(folder, followlinks=False):
+        for d in list(dirs):
+            if os.path.islink(os.path.join(top, d)) or d == ".ipynb_checkpoints":
+                if d != ".ipynb_checkpoints":
+                    other.append(os.path.relpath(os.path.join(top, d), folder))
+                dirs.remove(d)
+        for n in names:
+            p = os.path.join(top, n)
+            rel = os.path.relpath(p, folder)
+            if stat.S_ISREG(os.lstat(p).st_mode):
+                files.append((rel, p))
+            else:
+                other.append(rel)
+    return sorted(files), sorted(other)
+
+
 def submission_digest(folder: Path, assignment: str) -> str:
-    """Hash of a submission's files and of the reference it is judged against."""
+    """Hash of a submission's regular files and of the reference it is judged against."""
     h = hashlib.sha256()
-    for p in sorted(folder.rglob("*")):
-        if p.is_file() and ".ipynb_checkpoints" not in p.parts:
-            h.update(str(p.relative_to(folder)).encode() + b"\0" + p.read_bytes() + b"\0")
+    files, other = _regular_files(folder)
+    for rel, path in files[:MAX_SUBMISSION_FILES]:
+        try:
+            data = read_regular(Path(path), MAX_SUBMISSION_BYTES)
+        except OSError:
+            data = b"unreadable"
+        h.update(rel.encode() + b"\0" + data + b"\0")
+    h.update(json.dumps(other).encode())
     ref = reference.reference_path(assignment)
     h.update(ref.read_bytes() if ref.exists() else b"no reference")
     return h.hexdigest()[:20]
+
+
+def copy_submission(folder: Path, target: Path) -> list[str]:
+    """Copy the submission's regular files (not its notebooks) into target; returns what was skipped."""
+    files, skipped = _regular_files(folder)
+    total = 0
+    for n, (rel, path) in enumerate(files):
+        if rel.endswith(".ipynb"):
+            continue
+        if n >= MAX_SUBMISSION_FILES:
+            skipped.append(f"{rel} (more than {MAX_SUBMISSION_FILES} files)")
+            continue
+        try:
+            data = read_regular(Path(path), MAX_SUBMISSION_BYTES - total)
+        except OSError as exc:
+            skipped.append(f"{rel} ({exc})")
+            continue
+        total += len(data)
+        dest = target / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(data)
+    return skipped
 
 
 def discover(root: Path, assignments) -> list[tuple[str, str, Path]]:
@@ -84,30 +182,66 @@ def discover(root: Path, assignments) -> list[tuple[str, str, Path]]:
     sub = root / "submitted"
     if not sub.is_dir():
         return jobs
-    for student_dir in sorted(p for p in sub.iterdir() if p.is_dir()):
+    for student_dir in sorted(p for p in sub.iterdir() if p.is_dir() and not p.is_symlink()):
+        if not STUDENT_ID.match(student_dir.name):
+            continue        # reported by invalid_ids()
         for a in assignments:
             folder = student_dir / a
-            if folder.is_dir():
+            if folder.is_dir() and not folder.is_symlink():
                 jobs.append((student_dir.name, a, folder))
     return jobs
 
 
-def answers_of(student_nb, source_nb) -> tuple[dict[str, str], str]:
-    """{answer grade_id: student's code} and a warning ('' if none).
+def invalid_ids(root: Path) -> list[str]:
+    """Folders under submitted/ whose names cannot be student ids (shown escaped)."""
+    sub = root / "submitted"
+    if not sub.is_dir():
+        return []
+    return sorted(repr(p.name) for p in sub.iterdir() if not STUDENT_ID.match(p.name) or p.is_symlink())
 
-    Cells are matched by grade id. When every nbgrader mark was stripped but the notebook still
-    has the source's number of code cells, answers are matched by position (and the warning says so).
+
+def stand_in_names(source: str) -> set[str]:
+    """Names a test cell asks reference stand-ins for: isolate.use_reference("a", ...) / reference("b")."""
+    names = set()
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return names
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            fn = node.func
+            called = fn.attr if isinstance(fn, ast.Attribute) else fn.id if isinstance(fn, ast.Name) else ""
+            if called in ("use_reference", "reference"):
+                names.update(a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str))
+    return names
+
+
+class StandIns:
+    """Serves the reference stand-ins of one assignment (source/<a>/hidden/solution.py), outside the sandbox.
+
+    Only the names that the test cell being executed declares are served.
     """
-    answers = {nbs.meta(c).get("grade_id"): c.source for c in student_nb.cells
-               if nbs.is_solution(c) and c.cell_type == "code" and nbs.meta(c).get("grade_id")}
-    if answers or any(nbs.meta(c) for c in student_nb.cells):
-        return answers, ""
-    src_code = [c for c in source_nb.cells if c.cell_type == "code"]
-    stu_code = [c for c in student_nb.cells if c.cell_type == "code"]
-    if len(src_code) != len(stu_code):
-        return {}, "the notebook lost its nbgrader marks and its cells no longer line up with the assignment"
-    return ({nbs.meta(s).get("grade_id"): t.source for s, t in zip(src_code, stu_code) if nbs.is_solution(s)},
-            "the notebook lost its nbgrader marks; answers were matched by position")
+    _modules: dict = {}
+    _lock = threading.Lock()
+
+    def __init__(self, assignment: str):
+        self.assignment = assignment
+
+    def module(self):
+        path = source_notebook(self.assignment).parent / HIDDEN_DIRNAME / "solution.py"
+        key = (str(path), path.stat().st_mtime_ns if path.exists() else 0)
+        with self._lock:
+            if key not in self._modules:
+                spec = importlib.util.spec_from_file_location(f"_grader_solution_{self.assignment}", path)
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                self._modules[key] = module
+            return self._modules[key]
+
+    def __call__(self, cell: dict, name: str, args: list, kwargs: dict):
+        if cell.get("kind") != "test" or name not in cell.get("stand_ins", ()):
+            raise LookupError(f"{name} is not a stand-in of this cell")
+        return getattr(self.module(), name)(*args, **kwargs)
 
 
 def build_plan(source_nb, answers: dict[str, str]) -> tuple[list[dict], list[str]]:
@@ -120,33 +254,64 @@ def build_plan(source_nb, answers: dict[str, str]) -> tuple[list[dict], list[str
             else:
                 missing.append(cell["grade_id"])
                 cell = dict(cell, source="raise NotImplementedError('this answer cell was deleted')")
+        elif cell["kind"] == "test":
+            hidden = "\n".join(nbs.region_lines(cell["source"], *nbs.HIDDEN_MARKERS))
+            cell = dict(cell, stand_ins=sorted(stand_in_names(hidden)))
         plan.append(cell)
     return plan, missing
 
 
-def hidden_lines(source_nb) -> set[str]:
-    """Lines of hidden tests, to be removed from any text a student will read."""
-    lines = set()
-    for cell in source_nb.cells:
-        for ln in nbs.region_lines(cell.source, *nbs.HIDDEN_MARKERS):
-            if len(ln.strip()) >= 6:
-                lines.add(ln.strip())
-    return lines
+def _error_message(error: dict | None) -> str:
+    """What a student reads when a test cell raised: the kind of error, never the kernel's text."""
+    error = error or {}
+    ename = str(error.get("ename", ""))
+    kind = ename if ename in SAFE_EXCEPTIONS else "an error"
+    if error.get("hidden"):
+        return (f"the hidden part of this test raised {kind} while running your code on hidden inputs "
+                f"(its message is not shown). Your function fails on inputs the visible test does not try: "
+                f"check shapes, dtypes and edge values against the docstring.")
+    return (f"the visible part of this test failed ({kind}): run this test cell in your notebook to see "
+            f"its message and diagnosis.")
 
 
-def redact(text: str, secret: set[str], limit: int = 4000) -> str:
-    kept = [ln for ln in text.splitlines() if ln.strip() not in secret]
-    out = "\n".join(kept)
-    return out if len(out) <= limit else out[:limit] + "\n[... truncated]"
+_STATUS_TEXT = {
+    "timeout": "this test did not finish in time (an endless loop, or far too slow?)",
+    "crashed": "the kernel died during this test (a limit, os._exit or a segmentation fault)",
+    "output limit": "the notebook printed too much; this test was stopped",
+    "invalid results": "the values this test handed over were malformed or too large; none was used",
+    "not run": "this test did not run (the notebook's time limit, or an earlier failure)",
+}
 
 
-# -------------------------------------------------------------------- grading
+def _untrusted(text: str, limit: int = 2000) -> str:
+    """Kernel text for a learner's terminal: control characters removed, shortened."""
+    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", "", str(text))
+    return text if len(text) <= limit else text[:limit] + " [...]"
+
+
+def _verdict(cell, run, checks) -> TestVerdict:
+    gid, pts = nbs.meta(cell)["grade_id"], float(nbs.meta(cell)["points"])
+    failed = [m for _, ok, m in checks if not ok]
+    if run.status == "ok" and not failed:
+        return TestVerdict(gid, pts, pts, "passed")
+    detail = "" if run.error is None else _untrusted(f"{run.error.get('ename', '')}: {run.error.get('evalue', '')}")
+    if run.status == "ok":
+        return TestVerdict(gid, 0.0, pts, "failed", failed[0], detail)
+    if run.status == "error":
+        # A hidden check's diagnosis, made here from the values, says more than the bare error.
+        diagnosed = [m for m in failed if "no value was handed in" not in m]
+        message = diagnosed[0] if diagnosed else _error_message(run.error)
+        return TestVerdict(gid, 0.0, pts, "failed", message, detail)
+    return TestVerdict(gid, 0.0, pts, run.status, _STATUS_TEXT.get(run.status, run.status), detail)
+
 
 def grade_one(student: str, assignment: str, folder: Path, limits: Limits, sandbox: bool) -> Outcome:
     """Grade one submission folder (runs in a worker thread; touches no shared state)."""
     start = time.monotonic()
     out = Outcome(student, assignment, digest=submission_digest(folder, assignment))
     source_nb = nbs.read(source_notebook(assignment))
+    if not reference.reference_path(assignment).is_file():
+        raise GraderError(f"no reference values for {assignment}: run `python -m helpers build {assignment}`")
     out.manual = {nbs.meta(c)["grade_id"]: float(nbs.meta(c)["points"]) for c in source_nb.cells
                   if nbs.meta(c).get("grade") and nbs.is_solution(c)}
     tests = [c for c in source_nb.cells if nbs.is_test(c)]
@@ -159,11 +324,14 @@ def grade_one(student: str, assignment: str, folder: Path, limits: Limits, sandb
         out.seconds = time.monotonic() - start
         return out
 
-    if not notebook.is_file():
+    if not os.path.lexists(notebook):
         return fail_all("missing", f"no {notebook.name} in the submission")
     try:
-        student_nb = nbs.read(notebook)
-    except (nbs.NotebookError, Exception) as exc:   # nbformat raises several kinds on bad structure
+        text = read_regular(notebook, MAX_NOTEBOOK_BYTES).decode("utf-8")
+        student_nb = nbs.reads(text, str(notebook.name))
+    except (OSError, UnicodeDecodeError) as exc:
+        return fail_all("invalid notebook", f"{notebook.name}: {exc}"[:500])
+    except Exception as exc:   # nbformat raises several kinds on bad structure
         return fail_all("invalid notebook", str(exc)[:500])
     answers, warning = answers_of(student_nb, source_nb)
     if not answers and warning:
@@ -173,40 +341,39 @@ def grade_one(student: str, assignment: str, folder: Path, limits: Limits, sandb
     if missing:
         notes.append(f"answer cells missing from the notebook: {', '.join(missing)}")
 
-    with tempfile.TemporaryDirectory(prefix=f"grade-{student}-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
+        os.chmod(tmp, 0o700)
         work = Path(tmp) / assignment
-        shutil.copytree(folder, work, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+        work.mkdir()
+        out.skipped_files = copy_submission(folder, work)
         release = course_root() / "release" / assignment
         for f in release.rglob("*"):            # the course's own files, never the student's copies
             if f.is_file() and f.suffix != ".ipynb":
                 (work / f.relative_to(release)).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(f, work / f.relative_to(release))
-        results = Path(tmp) / "results"
-        results.mkdir()
-        os.chmod(tmp, 0o755)
-        for p in (work, results):
-            os.chmod(p, 0o777)
-        runs = {r.index: r for r in run_cells(plan, work, results, assignment, limits, sandbox=sandbox)}
-        verdicts = reference.judge(assignment, reference.load_records(results))
-
-    secret = hidden_lines(source_nb)
+                shutil.copyfile(f, work / f.relative_to(release))
+        if sandbox and os.geteuid() == 0:       # visible to the sandbox's uid only
+            from .sandbox import SANDBOX_GID, SANDBOX_UID
+            for p in [work, *work.rglob("*")]:
+                os.chown(p, SANDBOX_UID, SANDBOX_GID, follow_symlinks=False)
+        os.chmod(work, 0o700)
+        wanted = set(reference.reference_meta(assignment))
+        run_list, records = run_cells(plan, work, assignment, limits, sandbox=sandbox,
+                                      submission=work if sandbox else None, serve=StandIns(assignment),
+                                      wanted=wanted)
+    runs = {r.index: r for r in run_list}
+    verdicts = reference.judge(assignment, records)
     index_of = {c["grade_id"]: c["index"] for c in plan}
-    for cell in tests:
-        gid, pts = nbs.meta(cell)["grade_id"], float(nbs.meta(cell)["points"])
-        run = runs[index_of[gid]]
-        checks = verdicts.get(gid, [])
-        if run.status != "ok":
-            err = run.error or {}
-            msg = redact(f"{err.get('ename', '')}: {err.get('evalue', '')}", secret)
-            status = "failed" if run.status == "error" else run.status
-            out.tests.append(TestVerdict(gid, 0.0, pts, status, msg))
-        elif failed := [m for _, ok, m in checks if not ok]:
-            out.tests.append(TestVerdict(gid, 0.0, pts, "failed", failed[0]))
-        else:
-            out.tests.append(TestVerdict(gid, pts, pts, "passed"))
-    statuses = {r.status for r in runs.values()}
-    out.status = "crashed" if statuses & {"crashed", "output limit"} else "timed out" if "timeout" in statuses \
-        else "graded"
+    out.tests = [_verdict(c, runs[index_of[nbs.meta(c)["grade_id"]]], verdicts.get(nbs.meta(c)["grade_id"], []))
+                 for c in tests]
+    statuses = {r.status for r in run_list}
+    out.status = ("invalid results" if "invalid results" in statuses else
+                  "crashed" if statuses & {"crashed", "output limit"} else
+                  "timed out" if "timeout" in statuses else "graded")
+    if out.status == "invalid results":
+        for t in out.tests:
+            t.points = 0.0
+    if out.skipped_files:
+        notes.append(f"files not copied (links, FIFOs, devices, or over the caps): {', '.join(out.skipped_files[:10])}")
     out.detail = "; ".join(notes)
     out.seconds = time.monotonic() - start
     return out
@@ -227,27 +394,48 @@ def db_url(root: Path) -> str:
 
 
 def save_outcome(outcome: Outcome, root: Path, state: dict, gb) -> None:
-    """Gradebook (one transaction), autograded notebook, feedback page, state file."""
-    import warnings
+    """Gradebook (one transaction), autograded notebook, feedback page, state file.
 
-    from nbgrader.api import MissingEntry
-    from sqlalchemy.exc import SAWarning
+    A notebook the grader did not grade (grader error, interrupted) writes no score: its earlier
+    gradebook entry, if any, stays; the state file records what happened.
+    """
+    key = f"{outcome.student}/{outcome.assignment}"
+    if outcome.scored:
+        import warnings
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SAWarning)   # nbgrader's add_submission is noisy, not wrong
-        gb.update_or_create_student(outcome.student)
-        try:
-            gb.find_submission(outcome.assignment, outcome.student)
-        except MissingEntry:
-            gb.add_submission(outcome.assignment, outcome.student)
-        for t in outcome.tests:
-            grade = gb.find_grade(t.grade_id, outcome.assignment, outcome.assignment, outcome.student)
-            grade.auto_score = t.points
-        gb.db.commit()
-    from .feedback import write_feedback
+        from nbgrader.api import MissingEntry
+        from sqlalchemy.exc import SAWarning
 
-    write_feedback(outcome, root)
-    state[f"{outcome.student}/{outcome.assignment}"] = asdict(outcome)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SAWarning)   # nbgrader's add_submission is noisy, not wrong
+            try:
+                gb.update_or_create_student(outcome.student)
+                try:
+                    gb.find_submission(outcome.assignment, outcome.student)
+                except MissingEntry:
+                    gb.add_submission(outcome.assignment, outcome.student)
+                for t in outcome.tests:
+                    grade = gb.find_grade(t.grade_id, outcome.assignment, outcome.assignment, outcome.student)
+                    grade.auto_score = t.points
+                gb.db.commit()
+            except Exception:
+                gb.db.rollback()
+                raise
+        from .feedback import write_feedback
+
+        write_feedback(outcome, root)
+        state[key] = asdict(outcome)
+    else:
+        previous = state.get(key)
+        entry = dict(previous) if previous and previous.get("status") in SCORED else asdict(outcome)
+        entry["last_run"] = {"status": outcome.status, "detail": outcome.detail}
+        if entry is not previous and previous is None:
+            entry["digest"] = ""      # never counts as graded: the next run grades it
+        state[key] = entry
+    write_state(root, state)
+
+
+def write_state(root: Path, state: dict) -> None:
     path = root / "autograded" / STATE_NAME
     path.parent.mkdir(exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -263,9 +451,75 @@ def load_state(root: Path) -> dict:
         return {}
 
 
+# ------------------------------------------------------------------ pre-flight
+
+def preflight(assignment: str, limits: Limits, sandbox: bool, cache: Path | None = None) -> None:
+    """Grade the reference solution in the same sandbox with the same limits; raise GraderError unless full marks.
+
+    With `cache` (a JSON file), a pass is remembered by the hash of everything it depends on.
+    """
+    from .autograde import reference_submission
+
+    key = hashlib.sha256(json.dumps([
+        assignment, reference.source_hash(source_notebook(assignment)), sandbox, asdict(limits),
+        hashlib.sha256(reference.reference_path(assignment).read_bytes()).hexdigest()
+        if reference.reference_path(assignment).is_file() else "",
+        _package_hash()]).encode()).hexdigest()
+    if cache is not None:
+        try:
+            if key in json.loads(cache.read_text()).get("passed", []):
+                return
+        except (OSError, ValueError):
+            pass
+    with tempfile.TemporaryDirectory(prefix="course-preflight-") as tmp:
+        folder = Path(tmp) / assignment
+        folder.mkdir()
+        nbs.write(reference_submission(assignment), folder / f"{assignment}.ipynb")
+        outcome = grade_one("reference-solution", assignment, folder, limits, sandbox)
+    lost = [t for t in outcome.tests if t.status != "passed"]
+    if outcome.status != "graded" or lost or not outcome.tests:
+        first = lost[0] if lost else None
+        why = (first.detail or first.message) if first else outcome.detail
+        hint = ""
+        if "ModuleNotFoundError" in why or "ImportError" in why or outcome.status == "crashed":
+            hint = (f"\n  The sandbox may not be able to import the course: it binds {Path(__file__).parent} and "
+                    f"the Python at {os.path.realpath(os.sys.prefix)}. Run `pip install -e .` in this course "
+                    f"folder with the Python you grade with, or run `.venv/bin/python -m helpers grade`.")
+        raise GraderError(
+            f"pre-flight failed for {assignment}: the reference solution got {outcome.score:g}/{outcome.max_score:g} "
+            f"(status {outcome.status}) in the sandbox"
+            + (f"; first failure: {first.grade_id}: {_untrusted(why, 600)}" if first else f": {why}")
+            + hint + "\n  Nothing was graded and the gradebook was not touched.")
+    if cache is not None:
+        try:
+            passed = json.loads(cache.read_text()).get("passed", []) if cache.exists() else []
+        except (OSError, ValueError):
+            passed = []
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps({"passed": (passed + [key])[-50:]}))
+
+
+def _package_hash() -> str:
+    h = hashlib.sha256()
+    for p in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------- the class run
+
+class _Terminated(BaseException):
+    """SIGTERM, turned into an exception in the main thread so the run stops like on Ctrl-C."""
+
+
 def grade_class(assignments=None, workers: int | None = None, force: bool = False, sandbox: bool = True,
-                limits: Limits | None = None, root: Path | None = None, out=print) -> list[Outcome]:
-    """Grade every new or changed submission; returns the outcomes of this run."""
+                limits: Limits | None = None, root: Path | None = None, out=print,
+                preflight_check: bool = True) -> list[Outcome]:
+    """Grade every new or changed submission; returns the outcomes of this run.
+
+    Raises GraderError (nothing graded) when the pre-flight fails; KeyboardInterrupt on Ctrl-C or
+    SIGTERM after stopping every sandbox (finished notebooks are saved; the rest get no score).
+    """
     ensure_scripts_on_path()
     root = Path(root or course_root())
     names = list(assignments or present_assignments())
@@ -275,44 +529,71 @@ def grade_class(assignments=None, workers: int | None = None, force: bool = Fals
     if sandbox:
         ok, why = sandbox_available()
         if not ok:
-            raise RuntimeError(f"cannot sandbox the students' code: {why}. Install bubblewrap, or pass "
-                               f"--no-sandbox to run submissions with your own rights (not for real classes).")
+            raise GraderError(f"cannot sandbox the students' code: {why}. Install bubblewrap, or pass "
+                              f"--no-sandbox to run submissions with your own rights (not for real classes).")
     else:
         out("WARNING: --no-sandbox: submissions run as you, can read the course and the gradebook, "
             "and can reach the network. Use this only for your own trusted notebooks.")
-    register(names, root)
+    limits = limits or Limits()
     state = load_state(root)
     jobs = discover(root, names)
+    if bad := invalid_ids(root):
+        out(f"skipped {len(bad)} folder(s) under submitted/ whose names are not valid student ids "
+            f"(letters, digits, . _ @ + -; no spaces, newlines or path separators): {', '.join(bad[:10])}")
     todo = [(s, a, f) for s, a, f in jobs
             if force or state.get(f"{s}/{a}", {}).get("digest") != submission_digest(f, a)]
     out(f"{len(jobs)} submissions, {len(todo)} to grade ({len(jobs) - len(todo)} unchanged since last run)")
+    if not todo:
+        return []
+    if preflight_check:
+        for a in sorted({a for _, a, _ in todo}):
+            preflight(a, limits, sandbox, cache=root / "autograded" / PREFLIGHT_NAME)
+    register(sorted({a for _, a, _ in todo}), root)
     workers = workers or os.cpu_count() or 1
-    limits = limits or Limits()
     outcomes = []
-    from . import progress
-
     from nbgrader.api import Gradebook
 
-    with Gradebook(db_url(root)) as gb, cf.ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(grade_one, s, a, f, limits, sandbox): (s, a) for s, a, f in todo}
-        try:
-            with progress(total=len(futures), desc="grading", unit="nb") as bar:
+    from . import progress
+
+    previous = signal.getsignal(signal.SIGTERM) if threading.current_thread() is threading.main_thread() else None
+
+    def on_term(*_):
+        raise _Terminated()
+    if previous is not None:
+        signal.signal(signal.SIGTERM, on_term)
+    pool = cf.ThreadPoolExecutor(max_workers=workers)
+    futures = {}
+    try:
+        with Gradebook(db_url(root)) as gb:
+            futures = {pool.submit(grade_one, s, a, f, limits, sandbox): (s, a) for s, a, f in todo}
+            with progress(total=len(futures), desc=f"grading ({workers} workers)", unit="nb") as bar:
                 for fut in cf.as_completed(futures):
-                    s, a = futures[fut]
+                    s, a = futures.pop(fut)
                     try:
                         outcome = fut.result()
                     except Exception as exc:   # a bug of ours must not stop the class: say who and why
-                        outcome = Outcome(s, a, status="error", detail=f"{type(exc).__name__}: {exc}")
-                    if outcome.status != "error":
-                        save_outcome(outcome, root, state, gb)
+                        outcome = Outcome(s, a, status="grader error", detail=f"{type(exc).__name__}: {exc}"[:500])
+                    save_outcome(outcome, root, state, gb)
                     outcomes.append(outcome)
                     bar.update(1)
-        except KeyboardInterrupt:
-            pool.shutdown(wait=False, cancel_futures=True)
-            kill_all()
-            out("\nInterrupted: the gradebook holds every notebook finished so far; run again to continue.")
-            raise
+    except (KeyboardInterrupt, _Terminated):
+        pool.shutdown(wait=False, cancel_futures=True)
+        kill_all()
+        for s, a in futures.values():
+            outcomes.append(Outcome(s, a, status="interrupted", detail="grading was stopped"))
+        out("\nInterrupted: the gradebook holds every notebook finished so far; run again to continue.")
+        raise KeyboardInterrupt from None
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return outcomes
+
+
+def _cell(text: str, width: int) -> str:
+    """Student-controlled text for a console table: printable, one line, cut to width."""
+    text = re.sub(r"[\x00-\x1f\x7f-\x9f]", "?", str(text))
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def print_outcomes(outcomes, out=print) -> None:
@@ -320,4 +601,9 @@ def print_outcomes(outcomes, out=print) -> None:
         return
     out(f"\n{'student':<16}{'assignment':<30}{'score':>10}  {'status':<16}{'time':>6}")
     for o in sorted(outcomes, key=lambda o: (o.assignment, o.student)):
-        out(f"{o.student:<16}{o.assignment:<30}{o.score:>5g}/{o.max_score:<4g}  {o.status:<16}{o.seconds:>5.1f}s")
+        score = f"{o.score:>5g}/{o.max_score:<4g}" if o.scored else f"{'-':>5}/{'-':<4}"
+        out(f"{_cell(o.student, 15):<16}{o.assignment:<30}{score}  {o.status:<16}{o.seconds:>5.1f}s")
+    if failed := [o for o in outcomes if not o.scored]:
+        out(f"\n{len(failed)} notebook(s) were NOT graded (no score written):")
+        for o in failed:
+            out(f"  {_cell(o.student, 40)}/{o.assignment}: {o.status}: {_cell(o.detail, 200)}")

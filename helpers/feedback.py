@@ -9,6 +9,7 @@ cells come from the release, and messages were redacted by the grader.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 from nbformat.v4 import new_markdown_cell, new_notebook, new_output
@@ -24,13 +25,19 @@ def headline(message: str) -> str:
     return next((ln for ln in lines if ln.startswith("Diagnosis")), lines[0] if lines else "")
 
 
+def text(value) -> str:
+    """Any text a student may control, for markdown: shown as written, never as a link, image or markup."""
+    escaped = html.escape(str(value).replace("\r", " ").replace("\n", " "), quote=True)
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~:])", r"\\\1", escaped)
+
+
 def _summary(outcome) -> str:
     rows = "\n".join(
-        f"| `{t.grade_id}` | {t.points:g} / {t.max_points:g} | {t.status} | "
-        f"{html.escape(headline(t.message)).replace('|', '&#124;')} |" for t in outcome.tests)
+        f"| `{t.grade_id}` | {t.points:g} / {t.max_points:g} | {t.status} | {text(headline(t.message))} |"
+        for t in outcome.tests)
     manual = "".join(f"\n| `{g}` (written) | – / {p:g} | graded by hand | |" for g, p in outcome.manual.items())
-    detail = f"\n\n**Note:** {html.escape(outcome.detail)}" if outcome.detail else ""
-    return (f"# Feedback — {outcome.assignment}\n\nStudent: **{outcome.student}** · autograded score "
+    detail = f"\n\n**Note:** {text(outcome.detail)}" if outcome.detail else ""
+    return (f"# Feedback — {outcome.assignment}\n\nStudent: **{text(outcome.student)}** · autograded score "
             f"**{outcome.score:g} / {outcome.max_score:g}** · status: **{outcome.status}**{detail}\n\n"
             f"| test | points | result | what went wrong (details below, under the test) |\n|---|---|---|---|\n{rows}{manual}")
 
@@ -42,9 +49,9 @@ def feedback_notebook(outcome, root: Path):
     submitted = root / "submitted" / outcome.student / outcome.assignment / f"{outcome.assignment}.ipynb"
     answers = {}
     try:
-        from .classgrade import answers_of
-        answers, _ = answers_of(nbs.read(submitted), source_nb)
-    except Exception:       # an unreadable notebook: the summary says why; show the assignment only
+        raw = nbs.read_regular(submitted, 16 * 2**20).decode("utf-8")
+        answers, _ = nbs.answers_of(nbs.reads(raw, submitted.name), source_nb)
+    except Exception:       # an unreadable notebook (or a link): the summary says why; show the assignment only
         answers = {}
     verdict = {t.grade_id: t for t in outcome.tests}
     cells = [new_markdown_cell(_summary(outcome))]

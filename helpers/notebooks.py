@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 from pathlib import Path
 
 import nbformat
@@ -24,11 +25,26 @@ def read(path) -> nbformat.NotebookNode:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise NotebookError(f"{path}: not UTF-8 text ({exc})") from exc
+    return reads(text, path)
+
+
+def reads(text: str, where) -> nbformat.NotebookNode:
+    """A notebook from its JSON text; `where` names it in errors. Checks the nbgrader metadata's types."""
     try:
         json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise NotebookError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
-    return nbformat.reads(text, as_version=4)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        if isinstance(exc, RecursionError):
+            raise NotebookError(f"{where}: nested too deeply to be a notebook") from None
+        raise NotebookError(f"{where}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
+    nb = nbformat.reads(text, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        m = cell.get("metadata", {}).get("nbgrader")
+        if m is None:
+            continue
+        if not isinstance(m, dict) or not all(isinstance(m.get(k), (str, type(None))) for k in ("grade_id",)) \
+                or not isinstance(cell.get("source", ""), str):
+            raise NotebookError(f"{where}, cell {i}: malformed nbgrader metadata (a grade_id must be a string)")
+    return nb
 
 
 def write(nb, path) -> None:
@@ -115,3 +131,41 @@ def execute(nb, cwd, timeout=300, env=None, allow_errors=False):
     with environ(MPLBACKEND="Agg", **(env or {})):
         client.execute()
     return nb
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """A file's bytes, refusing links, FIFOs and devices (O_NOFOLLOW, fstat) and files over `limit`."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(f"{path.name} is not a regular file")
+        if st.st_size > limit:
+            raise OSError(f"{path.name} is larger than {limit // 2**20} MiB")
+        chunks, total = [], 0
+        while chunk := os.read(fd, 1 << 20):
+            total += len(chunk)
+            if total > limit:
+                raise OSError(f"{path.name} is larger than {limit // 2**20} MiB")
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def answers_of(student_nb, source_nb) -> tuple[dict[str, str], str]:
+    """{answer grade_id: student's code} and a warning ('' if none).
+
+    Cells are matched by grade id. When every nbgrader mark was stripped but the notebook still
+    has the source's number of code cells, answers are matched by position (and the warning says so).
+    """
+    answers = {meta(c).get("grade_id"): c.source for c in student_nb.cells
+               if is_solution(c) and c.cell_type == "code" and meta(c).get("grade_id")}
+    if answers or any(meta(c) for c in student_nb.cells):
+        return answers, ""
+    src_code = [c for c in source_nb.cells if c.cell_type == "code"]
+    stu_code = [c for c in student_nb.cells if c.cell_type == "code"]
+    if len(src_code) != len(stu_code):
+        return {}, "the notebook lost its nbgrader marks and its cells no longer line up with the assignment"
+    return ({meta(s).get("grade_id"): t.source for s, t in zip(src_code, stu_code) if is_solution(s)},
+            "the notebook lost its nbgrader marks; answers were matched by position")

@@ -4,20 +4,25 @@ A hidden test runs the student's function on hidden inputs and hands the result 
 :func:`expect` under a key. The expected value was recorded by running the *same* hidden
 test on the reference solution (``python -m helpers build`` executes each source notebook with
 ``COURSE_RECORD_REFERENCE`` set), and is stored in ``source/<assignment>/hidden/reference.npz``,
-a folder that never enters ``release/``. Along with each value the recording keeps which test
-cell produced it and how to judge it (tolerance, batch size, named mistakes).
+a folder that never enters ``release/`` or a sandbox. Along with each value the recording keeps
+which test cell produced it and how to judge it (tolerance, batch size, named mistakes).
 
 :func:`expect` is the one place where a hidden test judges, in one of three modes:
 - recording (build): store the reference solution's value;
-- comparing (stock nbgrader, the notebook harness): compare inside the kernel;
-- submitting (the class grader, ``COURSE_GRADE_RESULTS`` set): hand the value out of the
-  sandbox as data; :func:`judge` compares it outside, where the student's code cannot reach.
+- submitting (the class grader: helpers.runner opened :data:`helpers.wire.channel`): hand the
+  value to the grader as data; :func:`judge` compares it outside, where the student's code
+  cannot reach. Nothing in the kernel decides a point;
+- comparing (stock nbgrader, the instructor's own kernel): compare inside the kernel.
+
+Named wrong answers whose computation needs reference code (:func:`variants`) are computed
+only while recording and comparing; the class grader judges with the recorded ones.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +30,6 @@ import numpy as np
 from .paths import HIDDEN_DIRNAME, source_dir
 
 RECORD_ENV = "COURSE_RECORD_REFERENCE"      # path of the .npz being recorded
-RESULTS_ENV = "COURSE_GRADE_RESULTS"        # folder where the class grader collects values
 ASSIGNMENT_ENV = "COURSE_ASSIGNMENT"         # which assignment the kernel runs
 REFERENCE_FILE = "reference.npz"
 HASH_KEY = "__source_hash__"
@@ -39,7 +43,7 @@ SCALAR_KWARGS = ("tol", "batch_size", "axis", "hint")
 current_cell: str | None = None
 
 
-class ReferenceError(RuntimeError):
+class ReferenceValuesError(RuntimeError):
     """The reference values are missing or stale: the instructor must rebuild."""
 
 
@@ -94,7 +98,7 @@ def _record(key: str, actual, name, check_kwargs) -> None:
     meta = json.loads(str(stored.pop(META_KEY, "{}")))
     for k, v in flatten(actual, key).items():
         if k in stored:
-            raise ReferenceError(f"reference key {k!r} recorded twice: keys must be unique in a notebook")
+            raise ReferenceValuesError(f"reference key {k!r} recorded twice: keys must be unique in a notebook")
         stored[k] = np.asarray(v, dtype=np.float64)
         info = {"cell": current_cell, "name": (name or key) + k[len(key):]}
         info.update({a: check_kwargs[a] for a in SCALAR_KWARGS if check_kwargs.get(a) is not None})
@@ -110,18 +114,11 @@ def _record(key: str, actual, name, check_kwargs) -> None:
 
 
 def _submit(key: str, actual) -> None:
-    """Class grading: hand the values to the grader as data (.npz, never pickle)."""
-    folder = Path(os.environ[RESULTS_ENV])
-    values = {}
+    """Class grading: hand the values to the grader over the runner's channel (data, never pickles)."""
+    from . import wire
+
     for k, v in flatten(actual, key).items():
-        if type(v) is np.ndarray and v.dtype.kind in "biuf":
-            values[k] = v
-        elif type(v) in (float, np.float64, np.float32, np.float16):
-            values[k] = np.array(v)
-        else:   # judged outside by its type's name, as the in-kernel guard would
-            values[TYPE_PREFIX + k] = np.array(type(v).__name__)
-    n = len(list(folder.glob("rec-*.npz")))
-    _save_npz(folder / f"rec-{n:05d}.npz", values)
+        wire.channel.send({"event": "record", "key": k, "value": wire.encode(v)})
 
 
 # --------------------------------------------------------------------- comparing
@@ -134,7 +131,7 @@ def load_reference(assignment: str) -> dict[str, np.ndarray]:
     path = reference_path(assignment)
     if path not in _cache:
         if not path.is_file():
-            raise ReferenceError(
+            raise ReferenceValuesError(
                 f"no reference values for {assignment!r} at {path}: the instructor must run "
                 f"`python -m helpers build` (it records them from the source notebook).")
         with np.load(path) as npz:
@@ -174,59 +171,103 @@ def expect(key: str, actual, name: str | None = None, **check_kwargs) -> None:
     if os.environ.get(RECORD_ENV):
         _record(key, actual, name, check_kwargs)
         return
-    if os.environ.get(RESULTS_ENV):
+    from . import check, wire
+
+    if wire.channel is not None:
         _submit(key, actual)
         return
-    from . import check
 
     reference = load_reference(current_assignment())
     for k, value in flatten(actual, key).items():
         if k not in reference:
-            raise ReferenceError(f"no reference value {k!r} for {current_assignment()!r}: "
+            raise ReferenceValuesError(f"no reference value {k!r} for {current_assignment()!r}: "
                                  f"the instructor must rebuild (`python -m helpers build`).")
         check.assert_close(value, reference[k], (name or key) + k[len(key):], **check_kwargs)
 
 
+def recording() -> bool:
+    return bool(os.environ.get(RECORD_ENV))
+
+
+def variants(function: str, *args, **kwargs) -> dict | None:
+    """Named wrong answers computed by ``hidden/solution.py``'s `function`, for ``expect(mistakes=...)``.
+
+    Called while recording (the values are stored with the reference) and while comparing in the
+    instructor's own kernel; returns None under the class grader, which judges with the stored
+    ones, so no reference code runs where the student's code does.
+    """
+    from . import wire
+
+    if not recording() and wire.channel is not None:
+        return None
+    from .isolate import _solution_module
+
+    return getattr(_solution_module(), function)(*args, **kwargs)
+
+
 # ------------------------------------------------------------ judging outside
 
-def load_records(folder: Path) -> dict:
-    """The values a graded notebook handed over, {value key: array or ('type', name)}; later wins."""
-    records = {}
-    for path in sorted(Path(folder).glob("rec-*.npz")):
-        try:
-            with np.load(path, allow_pickle=False) as npz:
-                for k in npz.files:
-                    if k.startswith(TYPE_PREFIX):
-                        records[k[len(TYPE_PREFIX):]] = ("type", str(npz[k]))
-                    else:
-                        records[k] = npz[k]
-        except (OSError, ValueError, EOFError) as exc:     # a file the student's code mangled
-            records[f"__unreadable__:{path.name}"] = ("error", str(exc))
-    return records
+_SHAPE = re.compile(r"\((?:\d+, )*\d+,?\)|(?<=shape )\(\)")
+
+
+def public(text: str) -> str:
+    """A grader-made message with the shapes and sizes of hidden data taken out."""
+    text = _SHAPE.sub("(…)", text)
+    text = re.sub(r"\bN=\d+", "N", text)
+    text = re.sub(r"\(\d+ of \d+ entries\)", "(some entries)", text)
+    return re.sub(r"\(\d+ entries\)", "", text)
+
+
+def _public_failure(got, ref, label, kwargs) -> str | None:
+    """What a student reads when a hidden check fails: no expected value, hidden input or shape."""
+    from . import check
+    from .wire import TypeName
+
+    if isinstance(got, TypeName) or type(got) not in (np.ndarray, float, int, bool):
+        return f"{label}: your code returned {str(got) if isinstance(got, TypeName) else type(got).__name__}, " \
+               f"where a numpy array of floats (or a float) is expected"
+    try:
+        a = check.as_checked_array(got, label).astype(np.float64)
+    except check.CheckFailure as exc:
+        return public(str(exc).splitlines()[0])
+    e = np.asarray(ref, dtype=np.float64)
+    tol = float(kwargs.get("tol", 1e-6))
+    if a.shape == e.shape and check.rel_error(a, e) <= tol:
+        return None
+    diagnosis = check.diagnose(a, e, label, **{k: kwargs[k] for k in ("batch_size", "reduced_from", "axis", "mistakes")
+                                              if k in kwargs})
+    if a.shape != e.shape:
+        head = (f"{label} has the wrong shape ({a.ndim} dimension{'s' * (a.ndim != 1)} where "
+                f"{e.ndim} {'is' if e.ndim == 1 else 'are'} expected)" if a.ndim != e.ndim else
+                f"{label} has the wrong shape")
+    else:
+        error = check.rel_error(a, e)
+        head = (f"{label} is wrong: max relative error {error:.1e} > tolerance {tol:.1e}" if np.isfinite(error)
+                else f"{label} is wrong: it contains NaN or inf entries")
+    lines = [public(head)]
+    if diagnosis:
+        lines.append(f"  Diagnosis: {public(diagnosis)}")
+    if kwargs.get("hint"):
+        lines.append(f"  Hint: {public(str(kwargs['hint']))}")
+    return "\n".join(lines)
 
 
 def judge(assignment: str, records: dict) -> dict[str, list[tuple[str, bool, str]]]:
     """Compare handed-over values with the reference, in the trusted grader.
 
     Returns {test cell grade_id: [(value key, passed, message), ...]} for every recorded key.
+    Messages are written for students: they name the quantity, the relative error and the
+    diagnosis, never an expected value, a hidden input or its shape.
     """
-    from . import check
-
     ref = load_reference(assignment)
     verdicts: dict[str, list] = {}
     for k, info in reference_meta(assignment).items():
-        label = info.get("name", k)
-        got = records.get(k)
-        if got is None:
+        label = public(info.get("name", k))
+        if k not in records:
             ok, msg = False, (f"{label}: no value was handed in (the hidden test did not reach this check: "
                               f"an error earlier in the cell, or the cell did not run)")
-        elif isinstance(got, tuple):
-            ok, msg = False, f"{label} must be a numpy array of floats (or a float), got {got[1]}"
         else:
-            try:
-                check.assert_close(got, ref[k], label, **_check_kwargs(ref, info, k))
-                ok, msg = True, ""
-            except check.CheckFailure as exc:
-                ok, msg = False, str(exc)
+            msg = _public_failure(records[k], ref[k], label, _check_kwargs(ref, info, k))
+            ok, msg = msg is None, msg or ""
         verdicts.setdefault(info.get("cell") or "", []).append((k, ok, msg))
     return verdicts

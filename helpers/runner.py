@@ -1,20 +1,82 @@
 """Executes a notebook's cells one at a time for the class grader (inside the sandbox).
 
-Protocol, one JSON object per line:
-- stdin (from the grader): {"index": i, "grade_id": "...", "kind": "test"|"answer"|"code", "source": "..."}
-- the control fd (argv[1], to the grader):    {"event": "begin"|"end", "index": i, "error": null|{"ename", "evalue"}}
-- stdout/stderr:           whatever the cell prints, streamed to the grader, which counts the bytes
+Started as ``python -I -B -c "...; from helpers.runner import main; main()" CONTROL_FD`` by
+helpers.sandbox: isolated mode, so nothing in the submission's folder (a ``json.py``, a
+``numpy.py``) is imported by the runner; the folder is appended to ``sys.path`` only after the
+runner's own imports, for the student's cells.
+
+Protocol (helpers.wire, one JSON object per line):
+- stdin, from the grader: ``{"type": "cell", "index", "grade_id", "kind": "test"|"answer"|"code",
+  "segments": [{"hidden": bool, "source": str}, ...]}``, and the replies to stand-in calls;
+- the control fd, to the grader: ``ready``; ``begin``/``end`` of each cell (with the error, and
+  whether a hidden part raised it); ``record`` (a value a hidden check hands over); ``call`` (a
+  reference stand-in, see helpers.isolate);
+- stdout/stderr: whatever the cells print, which the grader counts and keeps a little of.
 
 The grader sends a cell only after the previous one ended, so code in one cell never sees the
-source of a later (hidden) test cell. Nothing this process says is trusted for scores: a test
-cell earns points only when the values its hidden checks recorded match the reference values,
-which the grader compares outside the sandbox.
+source of a later (hidden) test cell. Instructor cells run without history (no ``In``/``Out``
+entries), their lines are dropped from ``linecache`` before any student code runs, and every
+name a hidden part bound is removed (or given back its old value) when the test cell ends, as
+are the stand-ins of helpers.isolate. Nothing this process says is trusted for scores.
 """
 from __future__ import annotations
 
-import json
+import ast
+import linecache
 import os
+import shutil
 import sys
+
+_MISSING = object()
+
+
+class StandInError(RuntimeError):
+    """The grader could not run a reference stand-in on these arguments."""
+
+
+class Channel:
+    """The kernel's end of the channel to the grader (see helpers.wire)."""
+
+    def __init__(self, control, commands):
+        self.control, self.commands = control, commands
+
+    def send(self, message: dict) -> None:
+        from . import wire
+
+        data = wire.dumps(message)
+        view = memoryview(data)
+        while view:
+            view = view[self.control.write(view):]
+
+    def receive(self) -> dict:
+        from . import wire
+
+        line = self.commands.readline()
+        if not line:
+            raise SystemExit(0)       # the grader closed the channel: stop quietly
+        return wire.loads(line)
+
+    def call(self, name: str, args, kwargs):
+        """Run the reference stand-in `name` in the grader; serve call-backs of callable arguments."""
+        from . import wire
+
+        callbacks: list = []
+        self.send({"event": "call", "name": name, "args": wire.encode(list(args), callbacks),
+                   "kwargs": wire.encode(dict(kwargs), callbacks)})
+        while True:
+            msg = self.receive()
+            if msg.get("type") == "reply":
+                if "error" in msg:
+                    raise StandInError(str(msg["error"]))
+                return wire.decode(msg.get("value"))
+            if msg.get("type") != "callback":
+                raise StandInError("unexpected message from the grader")
+            fn = callbacks[int(msg["number"])]
+            try:
+                result = fn(*wire.decode(msg["args"]), **wire.decode(msg["kwargs"]))
+                self.send({"event": "callback-result", "value": wire.encode(result)})
+            except Exception as exc:      # the student's callable failed: the grader reports it
+                self.send({"event": "callback-error", "ename": type(exc).__name__, "evalue": str(exc)[:2000]})
 
 
 def _shell():
@@ -25,35 +87,137 @@ def _shell():
     return shell
 
 
-def _error_of(result):
+def _warm_imports() -> None:
+    """What nearly every notebook imports, loaded before any student code (and before the submission
+    folder is on sys.path)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401
+    import numpy  # noqa: F401
+
+    from . import check, data, isolate, plots, reference, wire  # noqa: F401
+
+
+def _error_of(result, hidden: bool):
     err = result.error_before_exec or result.error_in_exec
     if err is None:
         return None
-    return {"ename": type(err).__name__, "evalue": str(err)[:20000]}
+    return {"ename": type(err).__name__, "evalue": str(err)[:20000], "hidden": hidden}
+
+
+def bound_names(source: str) -> set[str]:
+    """Top-level names a piece of code binds (assignments, imports, defs, loop and with targets)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            if not isinstance(node, ast.Lambda):
+                names.add(node.name)
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+    return names
+
+
+def _forget_instructor_code(shell) -> None:
+    """Drop cell sources from linecache and IPython's compiler cache (tracebacks then show no lines)."""
+    for key in [k for k in linecache.cache if str(k).startswith("<ipython-input-")]:
+        linecache.cache.pop(key, None)
+    getattr(shell.compile, "_filename_map", {}).clear()
+
+
+def _copy_submission() -> None:
+    """Copy the submission (regular files only) from its read-only mount into the working folder."""
+    src = os.environ.get("COURSE_SUBMISSION")
+    if not src or not os.path.isdir(src):
+        return
+    for folder, dirs, files in os.walk(src):
+        rel = os.path.relpath(folder, src)
+        os.makedirs(os.path.join(".", rel), exist_ok=True)
+        for name in files:
+            path = os.path.join(folder, name)
+            if os.path.isfile(path) and not os.path.islink(path):
+                shutil.copyfile(path, os.path.join(".", rel, name))
+
+
+def run_test_cell(shell, cell: dict):
+    """Run a test cell's parts in order, then undo what its hidden parts bound.
+
+    The first error is the cell's (it scores nothing then); after a failing visible part the later
+    hidden parts still run, so that the grader can diagnose the values they hand over.
+    """
+    from . import isolate
+
+    ns = shell.user_ns
+    hidden_names = set().union(*(bound_names(s["source"]) for s in cell["segments"] if s["hidden"]))
+    before = {n: ns.get(n, _MISSING) for n in hidden_names}
+    error = None
+    try:
+        for seg in cell["segments"]:
+            if error is not None and not seg["hidden"]:
+                continue     # after a failure, only the hidden parts still run: the grader's diagnosis
+            result = shell.run_cell(seg["source"], store_history=False)
+            failed = _error_of(result, bool(seg["hidden"]))
+            if failed is not None and error is None:
+                error = failed
+            if failed is not None and seg["hidden"]:
+                break
+    finally:
+        isolate.restore()
+        for name, old in before.items():
+            if old is _MISSING:
+                ns.pop(name, None)
+            else:
+                ns[name] = old
+        _forget_instructor_code(shell)
+    return error
 
 
 def main() -> int:
-    control = os.fdopen(int(sys.argv[1]) if len(sys.argv) > 1 else 3, "w", buffering=1)
-    from . import reference
+    control = os.fdopen(int(sys.argv[1]) if len(sys.argv) > 1 else 3, "wb", buffering=0)
+    _warm_imports()
+    from . import reference, wire
 
     shell = _shell()
+    channel = Channel(control, sys.stdin.buffer)
+    wire.channel = channel
+    _copy_submission()
+    sys.path.append(os.getcwd())        # the student's own modules, after every module of ours
     # What a student's cell may change to skip or rewrite the tests that follow it.
     pristine = {name: list(getattr(shell, name)) for name in
                 ("input_transformers_cleanup", "input_transformers_post", "ast_transformers")}
-    for line in sys.stdin:
-        cell = json.loads(line)
-        if cell["kind"] == "test":
+    channel.send({"event": "ready"})
+    while True:
+        cell = channel.receive()
+        if cell.get("type") != "cell":
+            continue
+        kind = cell.get("kind")
+        reference.current_cell = cell.get("grade_id")
+        channel.send({"event": "begin", "index": cell["index"]})
+        if kind == "test":
             for name, value in pristine.items():
                 getattr(shell, name)[:] = value
             sys.settrace(None)
             sys.setprofile(None)
-        reference.current_cell = cell.get("grade_id")
-        control.write(json.dumps({"event": "begin", "index": cell["index"]}) + "\n")
-        result = shell.run_cell(cell["source"], store_history=True)
+            error = run_test_cell(shell, cell)
+        else:
+            result = shell.run_cell("".join(s["source"] for s in cell["segments"]), store_history=False)
+            error = _error_of(result, False)
+            if kind == "code":
+                _forget_instructor_code(shell)
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
-        control.write(json.dumps({"event": "end", "index": cell["index"], "error": _error_of(result)}) + "\n")
-    return 0
+        channel.send({"event": "end", "index": cell["index"], "error": error})
+
+
+def start() -> None:
+    """Entry point of ``python -I -c``: the course package's folder comes first on sys.path."""
+    sys.exit(main())
 
 
 if __name__ == "__main__":

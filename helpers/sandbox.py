@@ -1,15 +1,27 @@
 """Run a notebook's cells in a sandboxed kernel (helpers.runner) with limits, for the class grader.
 
-The sandbox (bubblewrap): no network, its own PID/IPC/UTS/user namespaces (every process dies
-with it), a clean environment, an unprivileged uid, read-only Python and `helpers`, and only two
-writable folders: a copy of the submission and a folder for the values the hidden checks hand
-over. The course's source/, the gradebook, the config and other students do not exist in it.
+The sandbox (bubblewrap): no network, its own PID/IPC/UTS/user/mount namespaces (every process
+dies with it), no capabilities, no setuid (``no_new_privs``, and a seccomp filter that refuses
+setting the setuid or setgid bit), ``/proc/sys`` read-only, a clean environment, read-only Python
+and ``helpers``, and nothing else of the host: the course's source/, the gradebook, the config and
+other students do not exist in it. Its writable folders are size-limited tmpfs mounts that vanish
+with it: the working folder (a copy of the submission's regular files), ``/tmp`` and ``/dev/shm``.
 
-Limits: address space, CPU seconds, file size, processes (RLIMIT_NPROC for a normal user; a
-pids cgroup when running as root, where RLIMIT_NPROC does not apply), wall clock per cell and per
-notebook, and output bytes counted as they stream in. A cell that runs too long is interrupted
+Who runs it: an unprivileged host uid, always. A normal user's grader runs bubblewrap as itself
+(the sandbox uid maps onto that user). A root grader never does: helpers.sandbox_launch drops to
+:data:`SANDBOX_UID` (``nobody`` unless ``$COURSE_SANDBOX_UID``) first, after bind-mounting what
+the sandbox needs where that uid can read it.
+
+Limits: address space, CPU seconds, file size, the tmpfs sizes (counted against the memory
+limit), processes (RLIMIT_NPROC for a normal user; a pids cgroup for root), wall clock per cell
+and per notebook, output bytes counted as they stream in, and the size of every message on the
+control channel and of all values handed over. A cell that runs too long is interrupted
 (SIGINT); a kernel that ignores the interrupt is killed. When the kernel dies, the cells before
-keep their results and the rest run in a fresh kernel after the earlier answer cells are replayed.
+keep their results and the rest run in a fresh kernel after the earlier instructor and answer
+cells are replayed.
+
+Values and stand-in calls come over the control channel (helpers.wire): no file the student's
+code could have written is ever read by the grader.
 """
 from __future__ import annotations
 
@@ -19,25 +31,43 @@ import resource
 import selectors
 import shutil
 import signal
+import struct
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import wire
 from .paths import PACKAGE_DIR
+
+SANDBOX_UID = int(os.environ.get("COURSE_SANDBOX_UID", "65534"))
+SANDBOX_GID = int(os.environ.get("COURSE_SANDBOX_GID", str(SANDBOX_UID)))
+COURSE_MOUNT = "/opt/course"          # the helpers package, first on the kernel's sys.path
+SUBMISSION_MOUNT = "/opt/submission"  # the submission copy, read-only; the runner copies it in
 
 
 @dataclass
 class Limits:
-    memory_mb: int = 3072            # address space of the kernel
+    memory_mb: int = 3072            # the kernel's address space plus its tmpfs folders
     cpu_seconds: int = 600           # CPU time of one kernel process
     file_mb: int = 256               # largest file the kernel may write
+    disk_mb: int = 256               # the working folder (a tmpfs): the notebook's disk quota
+    tmp_mb: int = 128                # /tmp (tmpfs)
+    shm_mb: int = 32                 # /dev/shm (tmpfs)
     processes: int = 64              # processes and threads in the sandbox
     cell_seconds: float = 120.0      # wall clock of one cell
     notebook_seconds: float = 600.0  # wall clock of the whole notebook
     output_bytes: int = 8 * 2**20    # stdout + stderr of the notebook, counted while streaming
     kept_output_bytes: int = 16 * 2**10   # what is kept per cell for the report
+    message_bytes: int = 48 * 2**20  # one message on the control channel (a value, a stand-in call)
+    results_bytes: int = 128 * 2**20 # all values one notebook hands over
+
+    @property
+    def address_space_mb(self) -> int:
+        """RLIMIT_AS: the memory limit less the tmpfs folders, which also live in memory."""
+        return max(256, self.memory_mb - self.disk_mb - self.tmp_mb - self.shm_mb)
 
 
 @dataclass
@@ -45,10 +75,14 @@ class CellRun:
     index: int
     grade_id: str | None
     kind: str
-    status: str = "not run"          # ok | error | timeout | crashed | output limit | not run
-    error: dict | None = None        # {"ename", "evalue"} from the kernel (untrusted text)
+    status: str = "not run"          # ok | error | timeout | crashed | output limit | invalid results | not run
+    error: dict | None = None        # {"ename", "evalue", "hidden"} from the kernel (untrusted text)
     output: str = ""
     seconds: float = 0.0
+
+
+class InvalidResults(Exception):
+    """The kernel sent something that is not a well-formed message within the limits."""
 
 
 def bwrap_path() -> str | None:
@@ -56,39 +90,56 @@ def bwrap_path() -> str | None:
 
 
 def sandbox_available() -> tuple[bool, str]:
-    """Whether bubblewrap can create a sandbox here, and why not."""
+    """Whether the sandbox can start here (as it will for grading, root drop included), and why not."""
     path = bwrap_path()
     if not path:
         return False, "bubblewrap (bwrap) is not installed: `apt-get install bubblewrap`"
-    proc = subprocess.run([path, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"],
-                          capture_output=True, text=True)
+    try:
+        code = (f"import sys; sys.path.insert(0, {COURSE_MOUNT!r}); import helpers, numpy; "
+                f"assert helpers.__file__.startswith({COURSE_MOUNT!r}), helpers.__file__")
+        proc = _spawn([sys.executable, "-I", "-B", "-c", code], binds=_kernel_binds(), stdin=subprocess.DEVNULL,
+                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, limits=Limits(), cgroup=None, probe=True)
+        _, err = proc.communicate(timeout=30)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return False, f"the sandbox could not start: {exc}"
     if proc.returncode != 0:
-        return False, f"bwrap cannot create namespaces here: {proc.stderr.strip()}"
+        why = err.decode(errors="replace").strip()[-600:]
+        if "bwrap" in why or not why:
+            return False, f"bwrap cannot create its namespaces here: {why or 'exit ' + str(proc.returncode)}"
+        return False, (f"the sandbox cannot import the course package (helpers) from {PACKAGE_DIR} with "
+                       f"{sys.executable}: {why}")
     return True, ""
 
 
 # ------------------------------------------------------------------ the command
 
 def _ro_roots() -> list[str]:
-    """Read-only folders the kernel needs: the system, Python, the venv, the helpers package."""
-    roots = ["/usr", "/lib", "/lib64", "/bin", "/etc/alternatives",
-             os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix), str(PACKAGE_DIR)]
-    seen, out = set(), []
+    """Read-only folders the kernel needs besides the system: Python, the venv (wherever they are)."""
+    roots = [os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix),
+             os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))]
+    out = []
     for r in roots:
-        if os.path.exists(r) and r not in seen:
-            seen.add(r)
+        if os.path.isdir(r) and r not in out and not any(r.startswith(o + os.sep) for o in out):
             out.append(r)
     return out
 
 
-def kernel_env(assignment: str, results: str, home: str) -> dict:
+SYSTEM_ROOTS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc/alternatives", "/etc/ld.so.cache",
+                "/etc/ssl", "/etc/localtime")
+
+
+def _kernel_binds() -> list[tuple[str, str]]:
+    """Python and the venv where they are, and the exact helpers package this grader runs."""
+    return [(r, r) for r in _ro_roots()] + [(str(PACKAGE_DIR), f"{COURSE_MOUNT}/helpers")]
+
+
+def kernel_env(assignment: str, home: str) -> dict:
     env = {
         "PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin",
         "HOME": home, "MPLCONFIGDIR": home, "MPLBACKEND": "Agg", "LANG": "C.UTF-8",
-        "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0",
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
         "NBGRADER_EXECUTION": "autograde", "COURSE_ASSIGNMENT": assignment,
-        "COURSE_GRADE_RESULTS": results, "COURSE_ROOT": "/nonexistent-course-root",
+        "COURSE_ROOT": "/nonexistent-course-root",
     }
     for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):   # machine workarounds, see the env notes
         if k in os.environ:
@@ -96,48 +147,67 @@ def kernel_env(assignment: str, results: str, home: str) -> dict:
     return env
 
 
-def command(workdir: Path, results: Path, assignment: str, sandbox: bool, info_fd: int | None, control_fd: int,
-            extra_env: dict | None = None):
-    """(argv, env, cwd) that start helpers.runner for one submission."""
-    runner = [sys.executable, "-m", "helpers.runner", str(control_fd)]
-    if not sandbox:
-        env = kernel_env(assignment, str(results), str(workdir.parent / "home"))
-        (workdir.parent / "home").mkdir(exist_ok=True)
-        env["PYTHONPATH"] = str(PACKAGE_DIR.parent)
-        env.update(extra_env or {})
-        return runner, env, str(workdir)
-    inside = f"/home/student/{assignment}"
-    argv = [bwrap_path(), "--unshare-all", "--die-with-parent", "--new-session",
-            "--uid", "65534", "--gid", "65534", "--hostname", "sandbox",
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
-    for root in _ro_roots():
-        argv += ["--ro-bind", root, root]
-    argv += ["--bind", str(workdir), inside, "--bind", str(results), "/results", "--chdir", inside,
-             "--clearenv"]
-    for k, v in kernel_env(assignment, "/results", "/tmp").items():
-        argv += ["--setenv", k, v]
-    if info_fd is not None:
-        argv += ["--info-fd", str(info_fd)]
-    return argv + runner, None, None
+def _boot(package_parent: str) -> list[str]:
+    """python -I (isolated: no PYTHON* variables, no script or working folder on sys.path) + the runner."""
+    code = (f"import sys; sys.path.insert(0, {package_parent!r}); "
+            f"from helpers.runner import start; start()")
+    return [sys.executable, "-I", "-B", "-c", code]
 
 
-def _limit_child(limits: Limits, cgroup: Path | None):
+def seccomp_filter() -> bytes:
+    """A classic-BPF seccomp program: chmod/fchmod/fchmodat(2) that set S_ISUID or S_ISGID fail with EPERM.
+
+    Known architectures: x86_64 (x32 calls refused outright) and aarch64; others pass unfiltered.
+    """
+    def ins(code, jt, jf, k):
+        return struct.pack("=HBBI", code, jt, jf, k)
+    LD, JEQ, JSET, JGE, RET = 0x20, 0x15, 0x45, 0x35, 0x06
+    ALLOW, DENY = 0x7FFF0000, 0x00050000 | 1      # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | EPERM
+    arg = lambda i: 16 + 8 * i                      # noqa: E731  low half of args[i] (little endian)
+    bits = 0o6000
+    # x86_64: chmod 90 (mode arg 1), fchmod 91 (1), fchmodat 268 (2), fchmodat2 452 (2)
+    # aarch64: fchmod 52 (1), fchmodat 53 (2), fchmodat2 452 (2)
+    prog = [
+        ins(LD, 0, 0, 4),                               # 0 arch
+        ins(JEQ, 2, 0, 0xC000003E),                     # 1 x86_64 -> 4
+        ins(JEQ, 10, 0, 0xC00000B7),                    # 2 aarch64 -> 13
+        ins(RET, 0, 0, ALLOW),                          # 3
+        ins(LD, 0, 0, 0),                               # 4 nr
+        ins(JGE, 16, 0, 0x40000000),                    # 5 x32 -> DENY (22)
+        ins(JEQ, 11, 0, 90),                            # 6 -> 18 (arg 1)
+        ins(JEQ, 10, 0, 91),                            # 7 -> 18
+        ins(JEQ, 11, 0, 268),                           # 8 -> 20 (arg 2)
+        ins(JEQ, 10, 0, 452),                           # 9 -> 20
+        ins(RET, 0, 0, ALLOW),                          # 10
+        ins(RET, 0, 0, ALLOW),                          # 11 (unreachable, keeps the offsets simple)
+        ins(RET, 0, 0, ALLOW),                          # 12 (unreachable)
+        ins(LD, 0, 0, 0),                               # 13 nr (aarch64)
+        ins(JEQ, 3, 0, 52),                             # 14 -> 18
+        ins(JEQ, 4, 0, 53),                             # 15 -> 20
+        ins(JEQ, 3, 0, 452),                            # 16 -> 20
+        ins(RET, 0, 0, ALLOW),                          # 17
+        ins(LD, 0, 0, arg(1)),                          # 18
+        ins(JSET, 2, 3, bits),                          # 19 -> 22 DENY, else 23 ALLOW
+        ins(LD, 0, 0, arg(2)),                          # 20
+        ins(JSET, 0, 1, bits),                          # 21 -> 22 DENY, else 23 ALLOW
+        ins(RET, 0, 0, DENY),                           # 22
+        ins(RET, 0, 0, ALLOW),                          # 23
+    ]
+    return b"".join(prog)
+def _limit_child(limits: Limits, nproc: int | None):
     """Runs in the child between fork and exec: its limits, inherited by the sandbox."""
     def apply():
         mb = 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * mb,) * 2)
+        resource.setrlimit(resource.RLIMIT_AS, (limits.address_space_mb * mb,) * 2)
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_mb * mb,) * 2)
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if os.getuid() != 0:
-            resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes + _own_processes(),) * 2)
-        if cgroup is not None:
-            (cgroup / "cgroup.procs").write_text(str(os.getpid()))
+        if nproc is not None:
+            resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
     return apply
 
 
-def _own_processes() -> int:
-    uid = os.getuid()
+def _processes_of(uid: int) -> int:
     return sum(1 for p in Path("/proc").iterdir() if p.name.isdigit() and _owner(p) == uid)
 
 
@@ -150,7 +220,7 @@ def _owner(p: Path):
 
 def make_pids_cgroup(limit: int) -> Path | None:
     """A pids cgroup (v2 or v1) capping the sandbox's processes, when we may create one (root)."""
-    if os.getuid() != 0:
+    if os.geteuid() != 0:
         return None
     for base in (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/pids")):
         if (base / "pids.max").exists() or (base / "cgroup.procs").exists() and (base / "tasks").exists() \
@@ -176,6 +246,104 @@ def remove_cgroup(group: Path | None) -> None:
             time.sleep(0.05)
 
 
+class Spawned:
+    """A started sandbox: the process, and what to clean up after it."""
+
+    def __init__(self, proc, stage: Path | None, cgroup: Path | None, seccomp_fd: int | None):
+        self.proc, self.stage, self.cgroup, self.seccomp_fd = proc, stage, cgroup, seccomp_fd
+
+    def cleanup(self) -> None:
+        if self.seccomp_fd is not None:
+            try:
+                os.close(self.seccomp_fd)
+            except OSError:
+                pass
+            self.seccomp_fd = None
+        remove_cgroup(self.cgroup)
+        self.cgroup = None
+        if self.stage is not None:
+            shutil.rmtree(self.stage, ignore_errors=True)   # empty mount points on the host
+            self.stage = None
+
+
+def _seccomp_fd() -> int:
+    fd, path = tempfile.mkstemp(prefix="course-seccomp-")
+    os.write(fd, seccomp_filter())
+    os.unlink(path)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _spawn(inner: list[str], *, binds: list[tuple[str, str]], limits: Limits, cgroup: Path | None,
+           pass_fds=(), workdir_inside: str | None = None, env: dict | None = None, info_fd: int | None = None,
+           probe: bool = False, **popen):
+    """Start `inner` in a new sandbox. binds: (host folder, where the sandbox sees it), read-only.
+
+    Returns a :class:`Spawned` (for the probe, the Popen object itself).
+    """
+    root = os.geteuid() == 0
+    stage = None
+    mounts = [(p, p) for p in SYSTEM_ROOTS if os.path.exists(p)]
+    launcher_binds = []
+    if root:
+        stage = Path(tempfile.mkdtemp(prefix="course-sandbox-"))
+        os.chmod(stage, 0o755)
+        for i, (src, inside) in enumerate(binds):
+            point = stage / str(i)
+            point.mkdir(mode=0o755)
+            launcher_binds.append([src, str(point)])
+            mounts.append((str(point), inside))
+    else:
+        mounts += binds
+    seccomp = _seccomp_fd()
+    argv = [bwrap_path(), "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+            "--uid", "65534", "--gid", "65534", "--hostname", "sandbox",
+            "--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys", "--dev", "/dev",
+            "--size", str(limits.shm_mb * 2**20), "--tmpfs", "/dev/shm",
+            "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/tmp"]
+    for src, inside in mounts:
+        argv += ["--ro-bind", src, inside]
+    if workdir_inside:
+        argv += ["--size", str(limits.disk_mb * 2**20), "--tmpfs", workdir_inside, "--chdir", workdir_inside]
+    argv += ["--clearenv"]
+    for k, v in (env or {}).items():
+        argv += ["--setenv", k, v]
+    argv += ["--seccomp", str(seccomp)]
+    if info_fd is not None:
+        argv += ["--info-fd", str(info_fd)]
+    argv += inner
+    nproc = None
+    if not root:
+        nproc = limits.processes + _processes_of(os.getuid())
+    elif cgroup is None:
+        nproc = 4 * limits.processes + _processes_of(SANDBOX_UID)
+    if root:
+        spec = {"uid": SANDBOX_UID, "gid": SANDBOX_GID, "cgroup": str(cgroup) if cgroup else None,
+                "binds": launcher_binds, "argv": argv}
+        argv = [sys.executable, "-I", "-B", str(PACKAGE_DIR / "sandbox_launch.py"), json.dumps(spec)]
+    try:
+        proc = subprocess.Popen(argv, pass_fds=tuple(pass_fds) + (seccomp,), start_new_session=True,
+                                preexec_fn=_limit_child(limits, nproc), **popen)
+    except BaseException:
+        os.close(seccomp)
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
+        raise
+    if probe:
+        os.close(seccomp)
+        proc.communicate_orig = proc.communicate
+
+        def communicate(timeout=None):
+            try:
+                return proc.communicate_orig(timeout=timeout)
+            finally:
+                if stage is not None:
+                    shutil.rmtree(stage, ignore_errors=True)
+        proc.communicate = communicate
+        return proc
+    return Spawned(proc, stage, cgroup, seccomp)
+
+
 # ------------------------------------------------------------------ the kernel
 
 _LIVE: set = set()     # kernels running now, so that Ctrl-C can stop every sandbox
@@ -187,31 +355,58 @@ def kill_all() -> None:
 
 
 class Kernel:
-    """One runner process (in its sandbox) and the pipes to it."""
+    """One runner process (in its sandbox, or for trusted runs outside it) and the pipes to it.
 
-    def __init__(self, workdir: Path, results: Path, assignment: str, limits: Limits, sandbox: bool,
-                 extra_env: dict | None = None):
+    `serve(name, args, kwargs, callback)` runs a reference stand-in for the kernel (helpers.isolate);
+    `wanted` is the set of value keys to keep (anything else the kernel sends is dropped).
+    """
+
+    def __init__(self, workdir: Path, assignment: str, limits: Limits, sandbox: bool,
+                 extra_env: dict | None = None, submission: Path | None = None):
         self.limits = limits
-        self.cgroup = make_pids_cgroup(limits.processes) if sandbox else None
+        self.spawned = None
         ctl_r, ctl_w = os.pipe()
-        info_r, info_w = os.pipe() if sandbox else (None, None)
-        argv, env, cwd = command(workdir, results, assignment, sandbox, info_w, ctl_w, extra_env)
-        fds = (ctl_w,) + ((info_w,) if info_w is not None else ())
-        self.proc = subprocess.Popen(
-            argv, env=env, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            pass_fds=fds, start_new_session=True, preexec_fn=_limit_child(limits, self.cgroup))
-        os.close(ctl_w)
-        self.child_pid = self.proc.pid
-        if info_w is not None:
-            os.close(info_w)
+        pipes = dict(stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if not sandbox:
+            home = workdir.parent / "home"
+            home.mkdir(exist_ok=True)
+            env = kernel_env(assignment, str(home))
+            env.update(extra_env or {})
+            self.proc = subprocess.Popen(_boot(str(PACKAGE_DIR.parent)) + [str(ctl_w)], env=env, cwd=str(workdir),
+                                         pass_fds=(ctl_w,), start_new_session=True,
+                                         preexec_fn=_limit_child(limits, None), **pipes)
+            os.close(ctl_w)
+            self.child_pid = self.proc.pid
+        else:
+            info_r, info_w = os.pipe()
+            inside = f"/home/student/{assignment}"
+            env = kernel_env(assignment, "/tmp")
+            binds = _kernel_binds()
+            if submission is not None:
+                binds.append((str(submission), SUBMISSION_MOUNT))
+                env["COURSE_SUBMISSION"] = SUBMISSION_MOUNT
+            cgroup = make_pids_cgroup(limits.processes)
+            try:
+                self.spawned = _spawn(_boot(COURSE_MOUNT) + [str(ctl_w)], binds=binds, limits=limits, cgroup=cgroup,
+                                      pass_fds=(ctl_w, info_w), workdir_inside=inside, env=env, info_fd=info_w,
+                                      **pipes)
+            finally:
+                os.close(ctl_w)
+                os.close(info_w)
+            self.proc = self.spawned.proc
             self.child_pid = self._read_child_pid(info_r) or self.proc.pid
         self.control = os.fdopen(ctl_r, "rb", buffering=0)
         self.sel = selectors.DefaultSelector()
         for f, name in ((self.proc.stdout, "out"), (self.proc.stderr, "out"), (self.control, "ctl")):
             os.set_blocking(f.fileno(), False)
             self.sel.register(f, selectors.EVENT_READ, name)
-        self.ctl_buffer = b""
+        self.ctl_buffer = bytearray()
+        self.messages: list[dict] = []
         self.output_total = 0
+        self.serve = None
+        self.wanted: set | None = None
+        self.records: dict = {}
+        self.record_bytes = 0
         _LIVE.add(self)
 
     @staticmethod
@@ -226,12 +421,12 @@ class Kernel:
                     continue
         return None
 
-    def send(self, cell: dict) -> bool:
+    def send(self, message: dict) -> bool:
         try:
-            self.proc.stdin.write((json.dumps(cell) + "\n").encode())
+            self.proc.stdin.write(wire.dumps(message))
             self.proc.stdin.flush()
             return True
-        except (BrokenPipeError, OSError):
+        except (BrokenPipeError, OSError, ValueError):
             return False
 
     def interrupt(self) -> None:
@@ -263,44 +458,123 @@ class Kernel:
                 f.close()
             except OSError:
                 pass
-        remove_cgroup(self.cgroup)
+        if self.spawned is not None:
+            self.spawned.cleanup()
 
-    def wait_for(self, index: int, deadline: float, kept: list[bytes]):
-        """Pump output until the runner ends cell `index`, dies, or the deadline passes.
+    def _keep(self, chunk: bytes, kept: list[bytes]) -> None:
+        self.output_total += len(chunk)
+        if sum(map(len, kept)) < self.limits.kept_output_bytes:
+            kept.append(chunk[: self.limits.kept_output_bytes])
 
-        Returns ('end', error) | ('dead', None) | ('timeout', None) | ('output limit', None).
+    def next_message(self, deadline: float, kept: list[bytes]):
+        """Pump output until the kernel sends a control message, dies, or the deadline passes.
+
+        Returns ('msg', dict) | ('dead', None) | ('timeout', None) | ('output limit', None).
+        Raises InvalidResults for a message over the size limit or not well-formed.
         """
         while True:
+            if self.messages:
+                return "msg", self.messages.pop(0)
             timeout = deadline - time.monotonic()
             if timeout <= 0:
                 return "timeout", None
             events = self.sel.select(timeout=min(timeout, 0.5))
             for key, _ in events:
-                chunk = key.fileobj.read(65536)
+                try:
+                    chunk = key.fileobj.read(65536)
+                except (BlockingIOError, ValueError):
+                    continue
                 if key.data == "out":
                     if not chunk:
                         self.sel.unregister(key.fileobj)
                         continue
-                    self.output_total += len(chunk)
-                    if sum(map(len, kept)) < self.limits.kept_output_bytes:
-                        kept.append(chunk[: self.limits.kept_output_bytes])
+                    self._keep(chunk, kept)
                     if self.output_total > self.limits.output_bytes:
                         return "output limit", None
                     continue
                 if not chunk:
                     return "dead", None
                 self.ctl_buffer += chunk
-                while b"\n" in self.ctl_buffer:
-                    line, self.ctl_buffer = self.ctl_buffer.split(b"\n", 1)
+                while (cut := self.ctl_buffer.find(b"\n")) >= 0:
+                    line = bytes(self.ctl_buffer[:cut])
+                    del self.ctl_buffer[: cut + 1]
                     try:
-                        msg = json.loads(line)
-                    except ValueError:
-                        continue     # noise written to fd 3 by the student's code
-                    if msg.get("event") == "end" and msg.get("index") == index:
-                        self._drain(kept)
-                        return "end", msg.get("error")
+                        self.messages.append(wire.loads(line))
+                    except wire.WireError:
+                        continue     # noise written to the control fd by the student's code
+                if len(self.ctl_buffer) > self.limits.message_bytes:
+                    raise InvalidResults(f"a message on the control channel exceeded {self.limits.message_bytes} bytes")
             if not events and self.proc.poll() is not None:
                 return "dead", None
+
+    def wait_for(self, index: int, deadline: float, kept: list[bytes]):
+        """Serve the kernel until it ends cell `index`; ('end', error) | ('dead'|'timeout'|'output limit', None)."""
+        while True:
+            outcome, msg = self.next_message(deadline, kept)
+            if outcome != "msg":
+                return outcome, None
+            event = msg.get("event")
+            if event == "end" and msg.get("index") == index:
+                self._drain(kept)
+                error = msg.get("error")
+                return "end", error if isinstance(error, dict) or error is None else {"ename": "Error"}
+            if event == "record":
+                self._record(msg)
+            elif event == "call":
+                self._call(msg, deadline, kept)
+
+    def _record(self, msg: dict) -> None:
+        key = msg.get("key")
+        if type(key) is not str or (self.wanted is not None and key not in self.wanted):
+            return
+        try:
+            value = wire.decode(msg.get("value"))
+        except wire.WireError as exc:
+            raise InvalidResults(f"a value handed over for {key!r} is not well-formed: {exc}") from None
+        size = value.nbytes if hasattr(value, "nbytes") else 64
+        old = self.records.get(key)
+        self.record_bytes += size - (old.nbytes if hasattr(old, "nbytes") else 64 if old is not None else 0)
+        if self.record_bytes > self.limits.results_bytes:
+            raise InvalidResults(f"the values handed over exceed {self.limits.results_bytes} bytes")
+        self.records[key] = value
+
+    def _call(self, msg: dict, deadline: float, kept: list[bytes]) -> None:
+        """A stand-in call: run the reference outside; callable arguments are called back in the kernel."""
+        name = msg.get("name")
+
+        def callback(number):
+            def call_back(*args, **kwargs):
+                if not self.send({"type": "callback", "number": number, "args": wire.encode(list(args)),
+                                  "kwargs": wire.encode(dict(kwargs))}):
+                    raise RuntimeError("the kernel went away during a call-back")
+                while True:
+                    outcome, reply = self.next_message(deadline, kept)
+                    if outcome != "msg":
+                        raise _KernelGone(outcome)
+                    if reply.get("event") == "record":
+                        self._record(reply)
+                    elif reply.get("event") == "callback-result":
+                        return wire.decode(reply.get("value"))
+                    elif reply.get("event") == "callback-error":
+                        raise RuntimeError(f"your function raised {str(reply.get('ename'))[:60]} when the "
+                                           f"reference called it")
+            return call_back
+
+        try:
+            if self.serve is None or type(name) is not str:
+                raise LookupError("no stand-ins are served here")
+            args = wire.decode(msg.get("args"), make_callback=callback)
+            kwargs = wire.decode(msg.get("kwargs"), make_callback=callback)
+            value = self.serve(name, list(args), dict(kwargs))
+            reply = {"type": "reply", "value": wire.encode(value)}
+        except _KernelGone:
+            raise
+        except wire.WireError as exc:
+            raise InvalidResults(f"a stand-in call is not well-formed: {exc}") from None
+        except Exception as exc:      # the student's arguments did not suit the reference
+            reply = {"type": "reply", "error": f"the reference {name} could not run on these arguments "
+                                               f"({type(exc).__name__}: {str(exc)[:300]})"}
+        self.send(reply)
 
     def _drain(self, kept: list[bytes]) -> None:
         for key in list(self.sel.get_map().values()):
@@ -308,25 +582,50 @@ class Kernel:
                 continue
             try:
                 while chunk := key.fileobj.read(65536):
-                    self.output_total += len(chunk)
-                    if sum(map(len, kept)) < self.limits.kept_output_bytes:
-                        kept.append(chunk[: self.limits.kept_output_bytes])
+                    self._keep(chunk, kept)
             except (BlockingIOError, ValueError):
                 pass
 
 
-def run_cells(cells: list[dict], workdir: Path, results: Path, assignment: str,
-              limits: Limits | None = None, sandbox: bool = True, extra_env: dict | None = None) -> list[CellRun]:
-    """Execute cells ({'index', 'grade_id', 'kind', 'source'}) in order; one CellRun each.
+class _KernelGone(Exception):
+    """The kernel died or timed out while the grader waited for a call-back."""
 
-    extra_env is for trusted runs outside the sandbox only (the build's recording).
+
+def _segments(cell: dict) -> list[dict]:
+    """A test cell's source split into visible and hidden parts (markers removed)."""
+    from . import notebooks as nbs
+
+    if cell["kind"] != "test":
+        return [{"hidden": False, "source": cell["source"]}]
+    parts, current, hidden = [], [], False
+    for line in cell["source"].splitlines():
+        s = line.strip()
+        if s in nbs.HIDDEN_MARKERS:
+            if current:
+                parts.append({"hidden": hidden, "source": "\n".join(current)})
+            current, hidden = [], s == nbs.HIDDEN_MARKERS[0]
+            continue
+        current.append(line)
+    if current:
+        parts.append({"hidden": hidden, "source": "\n".join(current)})
+    return [p for p in parts if p["source"].strip()] or [{"hidden": False, "source": "pass"}]
+
+
+def run_cells(cells: list[dict], workdir: Path, assignment: str, limits: Limits | None = None,
+              sandbox: bool = True, extra_env: dict | None = None, submission: Path | None = None,
+              serve=None, wanted: set | None = None) -> tuple[list[CellRun], dict]:
+    """Execute cells ({'index', 'grade_id', 'kind', 'source', 'stand_ins'}) in order.
+
+    Returns (one CellRun per cell, the values the hidden checks handed over).
+    serve(cell, name, args, kwargs) runs reference stand-ins; extra_env is for unsandboxed,
+    trusted runs only (the build's recording); submission is the folder the sandbox copies in.
     """
     if sandbox and extra_env:
         raise ValueError("extra_env is for unsandboxed, trusted runs")
     limits = limits or Limits()
     runs = [CellRun(c["index"], c.get("grade_id"), c["kind"]) for c in cells]
     notebook_deadline = time.monotonic() + limits.notebook_seconds
-    kernel, completed = None, []
+    kernel, completed, records = None, [], {}
     try:
         for cell, run in zip(cells, runs):
             if time.monotonic() >= notebook_deadline:
@@ -334,20 +633,34 @@ def run_cells(cells: list[dict], workdir: Path, results: Path, assignment: str,
                                                     "evalue": "the notebook's time limit was reached"}
                 continue
             if kernel is None:
-                kernel = Kernel(workdir, results, assignment, limits, sandbox, extra_env)
-                if not _replay(kernel, completed, notebook_deadline):
+                kernel = Kernel(workdir, assignment, limits, sandbox, extra_env, submission)
+                kernel.wanted, kernel.records = wanted, records
+                if not _start(kernel, completed, notebook_deadline):
                     run.status, run.error = "crashed", {"ename": "KernelDied",
-                                                        "evalue": "the kernel died again while re-running earlier cells"}
+                                                        "evalue": "the kernel died while starting or re-running "
+                                                                  "earlier cells"}
                     kernel.kill()
                     kernel = None
                     continue
+            kernel.serve = (lambda name, args, kwargs, c=cell: serve(c, name, args, kwargs)) if serve else None
             kept: list[bytes] = []
             start = time.monotonic()
             deadline = min(start + limits.cell_seconds, notebook_deadline)
-            outcome, error = ("dead", None) if not kernel.send(cell) else kernel.wait_for(cell["index"], deadline, kept)
+            message = {"type": "cell", "index": cell["index"], "grade_id": cell.get("grade_id"),
+                       "kind": cell["kind"], "segments": _segments(cell)}
+            try:
+                outcome, error = ("dead", None) if not kernel.send(message) else \
+                    kernel.wait_for(cell["index"], deadline, kept)
+            except _KernelGone as gone:
+                outcome, error = gone.args[0], None
+            except InvalidResults as exc:
+                outcome, error = "invalid results", {"ename": "InvalidResults", "evalue": str(exc)}
             if outcome == "timeout":
                 kernel.interrupt()
-                outcome2, _ = kernel.wait_for(cell["index"], time.monotonic() + 3, kept)
+                try:
+                    outcome2, _ = kernel.wait_for(cell["index"], time.monotonic() + 3, kept)
+                except (InvalidResults, _KernelGone):
+                    outcome2 = "dead"
                 if outcome2 != "end":
                     kernel.kill()
                     kernel = None
@@ -356,7 +669,7 @@ def run_cells(cells: list[dict], workdir: Path, results: Path, assignment: str,
             elif outcome == "end":
                 run.status, run.error = ("ok", None) if error is None else ("error", error)
                 if run.status == "ok" and cell["kind"] != "test":
-                    completed.append(cell)
+                    completed.append(message)
             else:
                 try:
                     code = kernel.proc.wait(timeout=1)
@@ -367,6 +680,8 @@ def run_cells(cells: list[dict], workdir: Path, results: Path, assignment: str,
                 if outcome == "output limit":
                     run.status, run.error = "output limit", {
                         "ename": "OutputLimit", "evalue": f"the notebook printed more than {limits.output_bytes} bytes"}
+                elif outcome == "invalid results":
+                    run.status, run.error = "invalid results", error
                 else:
                     run.status, run.error = "crashed", {"ename": "KernelDied", "evalue": _death(code)}
             run.seconds = time.monotonic() - start
@@ -374,17 +689,25 @@ def run_cells(cells: list[dict], workdir: Path, results: Path, assignment: str,
     finally:
         if kernel is not None:
             kernel.kill()
-    return runs
+    return runs, records
 
 
-def _replay(kernel: Kernel, cells: list[dict], deadline: float) -> bool:
-    """Re-run earlier answer and setup cells in a fresh kernel (their output is discarded)."""
-    for cell in cells:
-        if not kernel.send(cell):
+def _start(kernel: Kernel, cells: list[dict], deadline: float) -> bool:
+    """Wait for the runner to be ready, then re-run earlier instructor and answer cells (output discarded)."""
+    try:
+        outcome, msg = kernel.next_message(min(deadline, time.monotonic() + 120), [])
+        while outcome == "msg" and msg.get("event") != "ready":
+            outcome, msg = kernel.next_message(min(deadline, time.monotonic() + 120), [])
+        if outcome != "msg":
             return False
-        outcome, _ = kernel.wait_for(cell["index"], deadline, [])
-        if outcome != "end":
-            return False
+        for cell in cells:
+            if not kernel.send(cell):
+                return False
+            outcome, _ = kernel.wait_for(cell["index"], deadline, [])
+            if outcome != "end":
+                return False
+    except (InvalidResults, _KernelGone):
+        return False
     return True
 
 

@@ -14,6 +14,7 @@ Every path is relative to :func:`helpers.paths.course_root` (``$COURSE_ROOT`` in
 """
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import tempfile
@@ -219,7 +220,7 @@ def check(what: str | None = None, sandbox: bool | None = None, limits=None, out
 
 
 def _check_one(t: Target, sandbox: bool, limits, out) -> bool:
-    from .classgrade import grade_one
+    from .classgrade import grade_one, preflight
 
     a, path = t.assignment, t.notebook
     try:
@@ -238,6 +239,7 @@ def _check_one(t: Target, sandbox: bool, limits, out) -> bool:
             folder = Path(tmp) / a
             folder.mkdir()
             shutil.copy2(path, folder / f"{a}.ipynb")
+        preflight(a, limits, sandbox, cache=course_root() / ".check-cache" / "preflight.json")
         outcome = grade_one("self-check", a, folder, limits, sandbox)
     print_table(outcome, learner_nb, path, stale, out)
     return outcome.status == "graded" and bool(outcome.tests) and all(v.status == "passed" for v in outcome.tests)
@@ -258,6 +260,11 @@ def _cell_numbers(learner_nb) -> tuple[dict[str, int], dict[str, tuple[int, str]
     return number, answer_before
 
 
+def _printable(text: str) -> str:
+    """Text from a notebook or kernel, safe for a terminal: no escape sequences or control characters."""
+    return re.sub(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f-\x9f]", "", str(text))
+
+
 def _indent(text: str, pad: str = "      ") -> str:
     return "\n".join(pad + line for line in text.strip().splitlines())
 
@@ -268,10 +275,11 @@ def print_table(outcome, learner_nb, path: Path, stale=(), out=print) -> None:
     out(f"\n{outcome.assignment}: {_rel(path)}")
     for s in stale:
         out(f"  ! {s}")
+    detail = _printable(outcome.detail)
     if outcome.status != "graded":
-        out(f"  status: {outcome.status}" + (f" ({outcome.detail})" if outcome.detail else ""))
-    elif outcome.detail:
-        out(f"  note: {outcome.detail}")
+        out(f"  status: {outcome.status}" + (f" ({detail})" if detail else ""))
+    elif detail:
+        out(f"  note: {detail}")
     width = max([len(v.grade_id) for v in outcome.tests] + [10])
     out(f"  {'test':<{width}}  {'cell':>7}  {'points':>7}  status")
     for v in outcome.tests:
@@ -279,9 +287,11 @@ def print_table(outcome, learner_nb, path: Path, stale=(), out=print) -> None:
         out(f"  {v.grade_id:<{width}}  {cell:>7}  {v.points:>3g}/{v.max_points:<3g}  {v.status}")
         if v.status == "passed":
             continue
-        msg = v.message.strip()
-        if msg in ("NotImplementedError:", "NotImplementedError: "):
-            msg += " not answered yet (the answer cell still raises NotImplementedError)"
+        msg = _printable(v.message.strip())
+        if v.detail.startswith("NotImplementedError"):
+            msg = "not answered yet (the answer cell still raises NotImplementedError)"
+        elif v.detail and "visible part" in msg:
+            msg = f"the visible test failed:\n{_printable(v.detail)}"
         if msg:
             out(_indent(msg))
         where = []

@@ -1,0 +1,105 @@
+"""Judge one function alone: stand-ins for the functions it depends on, with no reference code in the kernel.
+
+A hidden test of ``compute_grad_loss`` should not fail because the student's earlier
+``softmax_cross_entropy`` is wrong: that mistake already costs its own test. The test therefore
+rebinds the dependency, for the rest of its cell, to a *stand-in* that gives the reference
+answer::
+
+    ### BEGIN HIDDEN TESTS
+    from helpers import isolate
+    isolate.use_reference("softmax_cross_entropy")
+    ### END HIDDEN TESTS
+
+The reference functions live in ``source/<assignment>/hidden/solution.py``, which never enters a
+release or a sandbox. Where the stand-in runs depends on who executes the notebook:
+
+- the build (recording reference values) and stock nbgrader (the instructor's own kernel):
+  the function from ``solution.py`` is called directly;
+- the class grader (helpers.runner in a sandbox): the stand-in is a proxy that sends its
+  arguments to the grader, which runs the reference function *outside* the sandbox and sends
+  back the result (callable arguments, such as a loss function given to a line search, are
+  called back in the kernel). The grader answers only for the names that the test cell being
+  executed declares, so a stand-in kept for later earns nothing.
+
+:func:`reference` gives the same kind of stand-in without rebinding a name, for hidden inputs
+that are functions (the objective given to a student's numerical gradient, say).
+Every rebinding is undone when the test cell ends (by helpers.runner, or by an IPython hook).
+"""
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+from . import wire
+
+SOLUTION_FILE = "solution.py"
+
+_saved: list[tuple[dict, str, object]] = []     # (namespace, name, previous value or _MISSING)
+_MISSING = object()
+_modules: dict[str, object] = {}
+_hooked = False
+
+
+def _solution_module():
+    """source/<assignment>/hidden/solution.py, imported once (record and compare modes only)."""
+    from .paths import HIDDEN_DIRNAME, source_dir
+    from .reference import ReferenceValuesError, current_assignment
+
+    assignment = current_assignment()
+    if assignment not in _modules:
+        path = source_dir() / assignment / HIDDEN_DIRNAME / SOLUTION_FILE
+        if not path.is_file():
+            raise ReferenceValuesError(f"no reference stand-ins for {assignment!r} at {path}: hidden tests that "
+                                       f"isolate a function need it (only the instructor's source/ has it).")
+        spec = importlib.util.spec_from_file_location(f"_course_solution_{assignment}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _modules[assignment] = module
+    return _modules[assignment]
+
+
+def reference(name: str):
+    """A stand-in callable for the reference function `name` (see the module docstring)."""
+    from .reference import recording
+
+    if wire.channel is not None and not recording():
+        def stand_in(*args, **kwargs):
+            return wire.channel.call(name, args, kwargs)
+        stand_in.__name__ = stand_in.__qualname__ = name
+        return stand_in
+    module = _solution_module()
+    if not hasattr(module, name):
+        from .reference import ReferenceValuesError
+        raise ReferenceValuesError(f"{SOLUTION_FILE} of {module.__name__} has no function {name!r}")
+    return getattr(module, name)
+
+
+def use_reference(*names: str) -> None:
+    """Rebind the notebook's functions `names` to reference stand-ins until this test cell ends."""
+    namespace = sys._getframe(1).f_globals
+    for name in names:
+        _saved.append((namespace, name, namespace.get(name, _MISSING)))
+        namespace[name] = reference(name)
+    if wire.channel is None:     # helpers.runner restores after every test cell itself
+        _restore_after_cell()
+
+
+def restore() -> None:
+    """Undo every rebinding of :func:`use_reference`, latest first."""
+    while _saved:
+        namespace, name, old = _saved.pop()
+        if old is _MISSING:
+            namespace.pop(name, None)
+        else:
+            namespace[name] = old
+
+
+def _restore_after_cell() -> None:
+    """Outside the class grader (ipykernel, nbgrader): an IPython hook restores after the cell."""
+    global _hooked
+    from IPython import get_ipython
+
+    ip = get_ipython()
+    if ip is not None and not _hooked:
+        ip.events.register("post_run_cell", lambda *_: restore())
+        _hooked = True
