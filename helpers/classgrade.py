@@ -356,7 +356,9 @@ def grade_one(student: str, assignment: str, folder: Path, limits: Limits, sandb
             for p in [work, *work.rglob("*")]:
                 os.chown(p, SANDBOX_UID, SANDBOX_GID, follow_symlinks=False)
         os.chmod(work, 0o700)
-        wanted = set(reference.reference_meta(assignment))
+        wanted: dict[str, set] = {}
+        for key, info in reference.reference_meta(assignment).items():
+            wanted.setdefault(info.get("cell") or "", set()).add(key)
         run_list, records = run_cells(plan, work, assignment, limits, sandbox=sandbox,
                                       submission=work if sandbox else None, serve=StandIns(assignment),
                                       wanted=wanted)

@@ -145,6 +145,17 @@ def _copy_submission() -> None:
                 shutil.copyfile(path, os.path.join(".", rel, name))
 
 
+def _run_hidden(shell, source: str):
+    """A hidden part: compiled and executed directly, so it enters no history, no linecache and no
+    IPython machinery a student's cell may have patched (input and AST transformers, run_cell)."""
+    try:
+        code = compile(source, "<hidden test>", "exec")
+        exec(code, shell.user_ns)
+    except BaseException as exc:      # whatever the student's code raised, or an interrupt: this cell failed
+        return {"ename": type(exc).__name__, "evalue": str(exc)[:20000], "hidden": True}
+    return None
+
+
 def run_test_cell(shell, cell: dict):
     """Run a test cell's parts in order, then undo what its hidden parts bound.
 
@@ -161,8 +172,8 @@ def run_test_cell(shell, cell: dict):
         for seg in cell["segments"]:
             if error is not None and not seg["hidden"]:
                 continue     # after a failure, only the hidden parts still run: the grader's diagnosis
-            result = shell.run_cell(seg["source"], store_history=False)
-            failed = _error_of(result, bool(seg["hidden"]))
+            failed = _run_hidden(shell, seg["source"]) if seg["hidden"] else \
+                _error_of(shell.run_cell(seg["source"], store_history=False), False)
             if failed is not None and error is None:
                 error = failed
             if failed is not None and seg["hidden"]:

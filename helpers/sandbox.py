@@ -358,7 +358,8 @@ class Kernel:
     """One runner process (in its sandbox, or for trusted runs outside it) and the pipes to it.
 
     `serve(name, args, kwargs, callback)` runs a reference stand-in for the kernel (helpers.isolate);
-    `wanted` is the set of value keys to keep (anything else the kernel sends is dropped).
+    `accept` is the set of value keys the running cell may hand over (anything else is dropped:
+    a value is taken only while the test cell that owns it runs).
     """
 
     def __init__(self, workdir: Path, assignment: str, limits: Limits, sandbox: bool,
@@ -404,7 +405,7 @@ class Kernel:
         self.messages: list[dict] = []
         self.output_total = 0
         self.serve = None
-        self.wanted: set | None = None
+        self.accept: set = set()
         self.records: dict = {}
         self.record_bytes = 0
         _LIVE.add(self)
@@ -525,7 +526,7 @@ class Kernel:
 
     def _record(self, msg: dict) -> None:
         key = msg.get("key")
-        if type(key) is not str or (self.wanted is not None and key not in self.wanted):
+        if type(key) is not str or key not in self.accept:
             return
         try:
             value = wire.decode(msg.get("value"))
@@ -553,6 +554,8 @@ class Kernel:
                         raise _KernelGone(outcome)
                     if reply.get("event") == "record":
                         self._record(reply)
+                    elif reply.get("event") == "call":     # a stand-in called inside the call-back
+                        self._call(reply, deadline, kept)
                     elif reply.get("event") == "callback-result":
                         return wire.decode(reply.get("value"))
                     elif reply.get("event") == "callback-error":
@@ -613,10 +616,11 @@ def _segments(cell: dict) -> list[dict]:
 
 def run_cells(cells: list[dict], workdir: Path, assignment: str, limits: Limits | None = None,
               sandbox: bool = True, extra_env: dict | None = None, submission: Path | None = None,
-              serve=None, wanted: set | None = None) -> tuple[list[CellRun], dict]:
+              serve=None, wanted: dict | None = None) -> tuple[list[CellRun], dict]:
     """Execute cells ({'index', 'grade_id', 'kind', 'source', 'stand_ins'}) in order.
 
     Returns (one CellRun per cell, the values the hidden checks handed over).
+    wanted: {test cell grade_id: value keys it may hand over}.
     serve(cell, name, args, kwargs) runs reference stand-ins; extra_env is for unsandboxed,
     trusted runs only (the build's recording); submission is the folder the sandbox copies in.
     """
@@ -634,7 +638,7 @@ def run_cells(cells: list[dict], workdir: Path, assignment: str, limits: Limits 
                 continue
             if kernel is None:
                 kernel = Kernel(workdir, assignment, limits, sandbox, extra_env, submission)
-                kernel.wanted, kernel.records = wanted, records
+                kernel.records = records
                 if not _start(kernel, completed, notebook_deadline):
                     run.status, run.error = "crashed", {"ename": "KernelDied",
                                                         "evalue": "the kernel died while starting or re-running "
@@ -642,6 +646,7 @@ def run_cells(cells: list[dict], workdir: Path, assignment: str, limits: Limits 
                     kernel.kill()
                     kernel = None
                     continue
+            kernel.accept = set((wanted or {}).get(cell.get("grade_id"), ())) if cell["kind"] == "test" else set()
             kernel.serve = (lambda name, args, kwargs, c=cell: serve(c, name, args, kwargs)) if serve else None
             kept: list[bytes] = []
             start = time.monotonic()
