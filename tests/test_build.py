@@ -16,8 +16,25 @@ GOOD = [
     au.code("import numpy as np"),
     au.solution("double", "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION"),
     au.test("correct_double", 1, "'''double doubles.'''\nassert double(2) == 4\n"
-            "### BEGIN HIDDEN TESTS\nassert double(-3.5) == -7.0\n### END HIDDEN TESTS"),
+            "### BEGIN HIDDEN TESTS\nfrom helpers.reference import expect\n"
+            "expect('double/neg', double(-3.5), name='double of a hidden number')\n### END HIDDEN TESTS"),
 ]
+
+
+def _hidden(code):
+    """A mutation: the test cell's hidden part replaced by `code`."""
+    def mutate(cells):
+        cells[3].source = f'"""double doubles."""\nx0 = 1.0\n### BEGIN HIDDEN TESTS\n{code}\n### END HIDDEN TESTS'
+    return mutate
+
+
+def _second_test(code):
+    """A mutation: a second answer and test cell whose test runs `code`."""
+    def mutate(cells):
+        cells.append(au.solution("triple", "def triple(x):\n    ### BEGIN SOLUTION\n    return 3 * x\n"
+                                 "    ### END SOLUTION"))
+        cells.append(au.test("correct_triple", 1, code))
+    return mutate
 
 
 @pytest.fixture
@@ -48,6 +65,18 @@ def test_clean_notebook_lints_clean(course):
     (lambda c: c[1].outputs.append(nbs.nbformat.v4.new_output("stream", name="stdout", text="x")), "stored outputs"),
     (lambda c: c[1].update(source="### BEGIN SOLUTION\nx = 1\n### END SOLUTION"), "not an nbgrader solution cell"),
     (lambda c: c[2].update(source="def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x"), "unbalanced"),
+    # hidden parts hold no reference code and judge nothing in the kernel; test cells stand alone
+    (_hidden("def _ok(x):\n    return 2 * x"), "hidden part defines FunctionDef _ok"),
+    (_hidden("_ok = lambda x: 2 * x"), "hidden part defines lambda"),
+    (_hidden("class _Ref:\n    pass"), "hidden part defines ClassDef _Ref"),
+    (_hidden("from helpers import check\ncheck.assert_true(double(1) == 2, 'no')"), "assert_true() inside the kernel"),
+    (_hidden("assert double(1) == 2"), "with `assert` inside the kernel"),
+    (_hidden("from scipy.special import expit"), "imports scipy.special"),
+    (lambda c: c[3].update(source='"""d"""\nfor v in (1.0, 2.0):\n    ### BEGIN HIDDEN TESTS\n    v = v + 1\n'
+                                   '    ### END HIDDEN TESTS'), "must be complete statements"),
+    (lambda c: (_hidden("pass")(c), _second_test('"""t"""\nassert triple(x0) == 3')(c)),
+     "uses 'x0', which only the earlier test cell correct_double"),
+    (_second_test('"""t"""\nassert triple(undefined_thing) == 3'), "uses 'undefined_thing', which no earlier"),
 ])
 def test_lint_names_notebook_cell_and_problem(course, mutate, message):
     cells = [nbs.nbformat.from_dict(dict(c)) for c in GOOD]
