@@ -47,9 +47,20 @@ def _cmd_demo(args) -> int:
         return 1
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM (a scheduler, `kill`) stops a run as Ctrl-C does: every sandbox is killed, work kept."""
+    import signal
+
+    def stop(*_):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)
+
+
 def _cmd_grade(args) -> int:
     from .classgrade import grade_class, print_outcomes
+    from .sandbox import kill_all
 
+    _stop_on_sigterm()
     try:
         outcomes = grade_class(args.assignments, workers=args.workers, force=args.force,
                                sandbox=not args.no_sandbox)
@@ -57,6 +68,8 @@ def _cmd_grade(args) -> int:
         print(f"\n{exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        kill_all()
+        print("Interrupted: every notebook finished before the stop is saved; run again to continue.", flush=True)
         return 130
     print_outcomes(outcomes)
     return 0 if all(o.scored for o in outcomes) else 1

@@ -34,7 +34,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import stat
 import tempfile
 import threading
@@ -510,10 +509,6 @@ def _package_hash() -> str:
 
 # --------------------------------------------------------------- the class run
 
-class _Terminated(BaseException):
-    """SIGTERM, turned into an exception in the main thread so the run stops like on Ctrl-C."""
-
-
 def grade_class(assignments=None, workers: int | None = None, force: bool = False, sandbox: bool = True,
                 limits: Limits | None = None, root: Path | None = None, out=print,
                 preflight_check: bool = True) -> list[Outcome]:
@@ -557,12 +552,6 @@ def grade_class(assignments=None, workers: int | None = None, force: bool = Fals
 
     from . import progress
 
-    previous = signal.getsignal(signal.SIGTERM) if threading.current_thread() is threading.main_thread() else None
-
-    def on_term(*_):
-        raise _Terminated()
-    if previous is not None:
-        signal.signal(signal.SIGTERM, on_term)
     pool = cf.ThreadPoolExecutor(max_workers=workers)
     futures = {}
     try:
@@ -578,7 +567,7 @@ def grade_class(assignments=None, workers: int | None = None, force: bool = Fals
                     save_outcome(outcome, root, state, gb)
                     outcomes.append(outcome)
                     bar.update(1)
-    except (KeyboardInterrupt, _Terminated):
+    except KeyboardInterrupt:
         pool.shutdown(wait=False, cancel_futures=True)
         kill_all()
         for s, a in futures.values():
@@ -587,8 +576,6 @@ def grade_class(assignments=None, workers: int | None = None, force: bool = Fals
         raise KeyboardInterrupt from None
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
     return outcomes
 
 

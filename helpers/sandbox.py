@@ -117,9 +117,11 @@ def _ro_roots() -> list[str]:
     """Read-only folders the kernel needs besides the system: Python, the venv (wherever they are)."""
     roots = [os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix),
              os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))]
+    # site-packages folders reached through .pth files of a venv made elsewhere (never a course folder)
+    roots += [os.path.realpath(p) for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages")]
     out = []
-    for r in roots:
-        if os.path.isdir(r) and r not in out and not any(r.startswith(o + os.sep) for o in out):
+    for r in sorted(set(roots), key=len):
+        if os.path.isdir(r) and not any(r == o or r.startswith(o + os.sep) for o in out):
             out.append(r)
     return out
 

@@ -18,6 +18,8 @@ from helpers import authoring as au
 from helpers import notebooks as nbs
 from helpers.sandbox import Limits, sandbox_available
 
+from attacks import scanner
+
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.xdist_group("classgrade")    # one worker grades the whole class once
 A = "01_gradient_descent"          # the tiny assignment borrows the first assignment's name
@@ -64,47 +66,6 @@ GOOD_SQUARE = "def square(x):\n    return x ** 2"
 GOOD_QUAD = "def quad(x):\n    return double(double(x))"
 BAD_SQUARE = "def square(x):\n    return x ** 3"
 HONEST = {"double": GOOD_DOUBLE, "square": GOOD_SQUARE, "quad": GOOD_QUAD}
-
-
-def scanner(name):
-    """An answer that calls every function it can find outside the answer cells: globals, its callers'
-    frames, gc, sys.modules, and a reference stand-in asked for by name."""
-    return f"""def {name}(*args, **kwargs):
-    import gc, sys, types
-    from helpers import isolate
-    found, seen = [], set()
-    def add(obj):
-        if isinstance(obj, types.FunctionType) and id(obj) not in seen and not getattr(obj, "_scanner", False):
-            seen.add(id(obj))
-            found.append(obj)
-    for value in list(globals().values()):
-        add(value)
-    frame = sys._getframe(1)
-    while frame is not None:
-        for value in list(frame.f_locals.values()) + list(frame.f_globals.values()):
-            add(value)
-        frame = frame.f_back
-    for obj in gc.get_objects():
-        add(obj)
-    for module in list(sys.modules.values()):
-        if "solution" in getattr(module, "__name__", ""):
-            for value in vars(module).values():
-                add(value)
-    mine = [f for f in found if f.__module__ in ("__main__", "helpers.isolate", "helpers.reference")
-            or "solution" in str(f.__module__)]
-    try:
-        mine.append(isolate.reference("{name}"))
-    except BaseException:
-        pass
-    for fn in mine:
-        try:
-            out = fn(*args, **kwargs)
-        except BaseException:
-            continue
-        if out is not None:
-            return out
-    return None
-{name}._scanner = True"""
 
 
 HISTORY_READER = """import base64, linecache

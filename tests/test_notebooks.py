@@ -7,7 +7,11 @@
 (5) every realistic mistake in source/<a>/hidden/mistakes.py loses exactly the points of
     the tests it names, with its diagnosis in the failure message;
 (6) the class grader (sandboxed, judging outside the kernel) gives every one of these
-    submissions exactly the per-test scores stock nbgrader gives.
+    submissions exactly the per-test scores stock nbgrader gives;
+(7) against the class grader, a submission that calls every function it can find outside the
+    answer cells earns nothing, a crash (os._exit) in the first, a middle or the last answer cell
+    costs only that function's tests, and no-oping every public function of helpers.check,
+    helpers.reference and helpers.isolate gains a wrong submission nothing.
 Assignments added to source/ join automatically.
 """
 import shutil
@@ -15,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from attacks import crashing_submission, patching, scanning_submission
 
 from helpers import autograde as grading
 from helpers import notebooks as nbs
@@ -56,9 +61,35 @@ def graded(request):
     groups = pack(grading.load_mistakes(a))
     subs = {"reference": grading.reference_submission(a), "release": grading.release_submission(a)}
     subs.update({f"group{i}": grading.with_mistakes(a, g) for i, g in enumerate(groups)})
+    attacks = {"scanner": scanning_submission(a)}
+    attacks.update({f"crash_{gid}": crashing_submission(a, gid) for gid in _sample_answers(a)})
+    attacks.update({f"patched{i}": patching(grading.with_mistakes(a, g)) for i, g in enumerate(groups[:2])})
     with tempfile.TemporaryDirectory(prefix=f"harness-{a}-") as tmp:
         stock = grading.autograde(a, subs, Path(tmp) / "stock")
-        yield a, groups, stock, _class_grade(a, subs, Path(tmp) / "ours")
+        ours = _class_grade(a, {**subs, **attacks}, Path(tmp) / "ours")
+        yield a, groups, stock, ours
+
+
+def _answer_ids(a):
+    return [nbs.meta(c)["grade_id"] for c in nbs.read(source_notebook(a)).cells
+            if nbs.is_solution(c) and c.cell_type == "code"]
+
+
+def _sample_answers(a):
+    """The first, a middle and the last answer cell."""
+    ids = _answer_ids(a)
+    return list(dict.fromkeys([ids[0], ids[len(ids) // 2], ids[-1]]))
+
+
+def _tests_after(a, answer_id):
+    """The test cells between an answer cell and the next one."""
+    out, inside = [], False
+    for c in nbs.read(source_notebook(a)).cells:
+        if nbs.is_solution(c) and c.cell_type == "code":
+            inside = nbs.meta(c)["grade_id"] == answer_id
+        elif inside and nbs.is_test(c):
+            out.append(nbs.meta(c)["grade_id"])
+    return out
 
 
 def _class_grade(a, subs, root):
@@ -117,3 +148,32 @@ def test_class_grader_agrees_with_nbgrader(graded):
         mine = {t.grade_id: t.points for t in ours[student].tests}
         assert mine == theirs, f"{a}/{student}: class grader {mine} != nbgrader {theirs}: " + \
             "; ".join(t.message[:200] for t in ours[student].tests if t.status != "passed")
+
+
+def test_reference_scanner_earns_nothing(graded):
+    a, _, _, ours = graded
+    o = ours["scanner"]
+    assert o.score == 0, f"{a}: the scanner earned {[(t.grade_id, t.points) for t in o.tests if t.points]}"
+
+
+def test_a_crash_costs_only_its_own_function(graded):
+    a, groups, _, ours = graded
+    mistakes = grading.load_mistakes(a)
+    for gid in _sample_answers(a):
+        o = ours[f"crash_{gid}"]
+        lost = {t.grade_id for t in o.tests if t.status != "passed"}
+        own = set(_tests_after(a, gid))
+        allowed = own.union(*(m.fails for m in mistakes if m.cell == gid))
+        assert own <= lost, f"{a}: a crash in {gid} did not cost its own tests {own}: lost {lost}"
+        assert lost <= allowed, (f"{a}: a crash in {gid} cost {sorted(lost - allowed)} too "
+                                 f"(a function before or after it lost its credit): " +
+                                 "; ".join(f"{t.grade_id}: {t.message[:150]}" for t in o.tests if t.grade_id in lost - allowed))
+
+
+def test_patching_helpers_gains_nothing(graded):
+    a, groups, _, ours = graded
+    for i, group in enumerate(groups[:2]):
+        plain = {t.grade_id: t.points for t in ours[f"group{i}"].tests}
+        patched = {t.grade_id: t.points for t in ours[f"patched{i}"].tests}
+        gained = {g: (plain[g], p) for g, p in patched.items() if p > plain[g]}
+        assert not gained, f"{a}: no-oping helpers gained points on {gained}"
