@@ -19,7 +19,7 @@ from .classgrade import load_state
 from .feedback import headline
 from .paths import course_root
 
-NEEDS_HUMAN = {"timed out", "crashed", "invalid notebook", "missing", "error"}
+NEEDS_HUMAN = {"timed out", "crashed", "invalid notebook", "invalid results", "missing", "grader error", "interrupted"}
 
 
 def _diagnosis_kind(message: str) -> str:
