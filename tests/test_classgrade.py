@@ -18,6 +18,7 @@ from helpers import authoring as au
 from helpers import notebooks as nbs
 from helpers.sandbox import Limits, sandbox_available
 
+import attacks
 from attacks import scanner
 
 REPO = Path(__file__).resolve().parents[1]
@@ -79,14 +80,7 @@ def quad(x):
     raise ValueError(f"LEAK-MARK found={found} " + base64.b64encode(text.encode()).decode() + "\\n"
                      + "\\n".join("> " + line for line in text.splitlines()))""" % (tuple(m[::-1] for m in HIDDEN_LINES),)
 
-PATCHER = """import numpy as np, helpers.check, helpers.reference, helpers.isolate
-for module in (helpers.check, helpers.reference, helpers.isolate):
-    for attr in dir(module):
-        if not attr.startswith("_") and attr[0].islower() and callable(getattr(module, attr)):
-            setattr(module, attr, lambda *a, **k: None)
-np.testing.assert_allclose = lambda *a, **k: None
-def double(x):
-    return x"""
+PATCHER = attacks.PATCHER + "def double(x):\n    return x"
 
 FORGER = """import numpy as np, helpers.reference
 from helpers import wire

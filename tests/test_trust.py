@@ -21,7 +21,7 @@ from helpers.sandbox import Limits, sandbox_available
 
 REPO = Path(__file__).resolve().parents[1]
 A = "01_gradient_descent"
-pytestmark = pytest.mark.xdist_group("classgrade")
+pytestmark = pytest.mark.xdist_group("trust")
 LIMITS = Limits(cell_seconds=5, notebook_seconds=60, memory_mb=2048)
 
 SOURCE = [

@@ -2,7 +2,7 @@
 
 No mistake cascades: the deliverables (loss and gradients on the shipped batch) are checked in the hidden parts of
 correct_logistic_loss and correct_backward_pass with a forward pass computed by the test, and under grading
-correct_train runs the student's loop with correct private versions of the functions it calls.
+correct_train runs the student's loop with reference stand-ins (hidden/solution.py) of the functions it calls.
 """
 MISTAKES = [
     # ------------------------------------------------------------------ sigmoid_activation
