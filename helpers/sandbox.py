@@ -484,7 +484,7 @@ class Kernel:
             events = self.sel.select(timeout=min(timeout, 0.5))
             for key, _ in events:
                 try:
-                    chunk = key.fileobj.read(65536)
+                    chunk = key.fileobj.read(1 << 20 if key.data == "ctl" else 65536)
                 except (BlockingIOError, ValueError):
                     continue
                 if key.data == "out":
@@ -497,10 +497,12 @@ class Kernel:
                     continue
                 if not chunk:
                     return "dead", None
+                scan_from = len(self.ctl_buffer)          # only the new bytes can hold the next newline
                 self.ctl_buffer += chunk
-                while (cut := self.ctl_buffer.find(b"\n")) >= 0:
+                while (cut := self.ctl_buffer.find(b"\n", scan_from)) >= 0:
                     line = bytes(self.ctl_buffer[:cut])
                     del self.ctl_buffer[: cut + 1]
+                    scan_from = 0
                     try:
                         self.messages.append(wire.loads(line))
                     except wire.WireError:
