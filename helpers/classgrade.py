@@ -526,8 +526,10 @@ def grade_class(assignments=None, workers: int | None = None, force: bool = Fals
     if sandbox:
         ok, why = sandbox_available()
         if not ok:
-            raise GraderError(f"cannot sandbox the students' code: {why}. Install bubblewrap, or pass "
-                              f"--no-sandbox to run submissions with your own rights (not for real classes).")
+            fix = ("run `pip install -e .` in this course folder with the Python you grade with" if "import" in why
+                   else "install bubblewrap (and allow unprivileged user namespaces)")
+            raise GraderError(f"cannot sandbox the students' code: {why}\n  To fix: {fix}; or pass --no-sandbox "
+                              f"to run submissions with your own rights (not for real classes). Nothing was graded.")
     else:
         out("WARNING: --no-sandbox: submissions run as you, can read the course and the gradebook, "
             "and can reach the network. Use this only for your own trusted notebooks.")

@@ -118,7 +118,7 @@ def _submit(key: str, actual) -> None:
     from . import wire
 
     for k, v in flatten(actual, key).items():
-        wire.channel.send({"event": "record", "key": k, "value": wire.encode(v)})
+        wire.channel.send({"event": "record", "key": k}, value=v)
 
 
 # --------------------------------------------------------------------- comparing

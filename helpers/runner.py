@@ -40,10 +40,10 @@ class Channel:
     def __init__(self, control, commands):
         self.control, self.commands = control, commands
 
-    def send(self, message: dict) -> None:
+    def send(self, message: dict, callbacks: list | None = None, **values) -> None:
         from . import wire
 
-        data = wire.dumps(message)
+        data = wire.pack(message, callbacks, **values) if values else wire.dumps(message)
         view = memoryview(data)
         while view:
             view = view[self.control.write(view):]
@@ -54,27 +54,29 @@ class Channel:
         line = self.commands.readline()
         if not line:
             raise SystemExit(0)       # the grader closed the channel: stop quietly
-        return wire.loads(line)
+        msg = wire.loads(line)
+        if sizes := wire.blob_sizes(msg):
+            msg["__blob_data__"] = [self.commands.read(n) for n in sizes]
+        return msg
 
     def call(self, name: str, args, kwargs):
         """Run the reference stand-in `name` in the grader; serve call-backs of callable arguments."""
         from . import wire
 
         callbacks: list = []
-        self.send({"event": "call", "name": name, "args": wire.encode(list(args), callbacks),
-                   "kwargs": wire.encode(dict(kwargs), callbacks)})
+        self.send({"event": "call", "name": name}, callbacks, args=list(args), kwargs=dict(kwargs))
         while True:
             msg = self.receive()
             if msg.get("type") == "reply":
                 if "error" in msg:
                     raise StandInError(str(msg["error"]))
-                return wire.decode(msg.get("value"))
+                return wire.value(msg, "value")
             if msg.get("type") != "callback":
                 raise StandInError("unexpected message from the grader")
             fn = callbacks[int(msg["number"])]
             try:
-                result = fn(*wire.decode(msg["args"]), **wire.decode(msg["kwargs"]))
-                self.send({"event": "callback-result", "value": wire.encode(result)})
+                result = fn(*wire.value(msg, "args"), **wire.value(msg, "kwargs"))
+                self.send({"event": "callback-result"}, value=result)
             except Exception as exc:      # the student's callable failed: the grader reports it
                 self.send({"event": "callback-error", "ename": type(exc).__name__, "evalue": str(exc)[:2000]})
 

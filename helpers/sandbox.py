@@ -404,6 +404,8 @@ class Kernel:
             os.set_blocking(f.fileno(), False)
             self.sel.register(f, selectors.EVENT_READ, name)
         self.ctl_buffer = bytearray()
+        self.scan_from = 0
+        self.pending = None
         self.messages: list[dict] = []
         self.output_total = 0
         self.serve = None
@@ -424,9 +426,9 @@ class Kernel:
                     continue
         return None
 
-    def send(self, message: dict) -> bool:
+    def send(self, message: dict, **values) -> bool:
         try:
-            self.proc.stdin.write(wire.dumps(message))
+            self.proc.stdin.write(wire.pack(message, **values) if values else wire.dumps(message))
             self.proc.stdin.flush()
             return True
         except (BrokenPipeError, OSError, ValueError):
@@ -497,20 +499,47 @@ class Kernel:
                     continue
                 if not chunk:
                     return "dead", None
-                scan_from = len(self.ctl_buffer)          # only the new bytes can hold the next newline
                 self.ctl_buffer += chunk
-                while (cut := self.ctl_buffer.find(b"\n", scan_from)) >= 0:
-                    line = bytes(self.ctl_buffer[:cut])
-                    del self.ctl_buffer[: cut + 1]
-                    scan_from = 0
-                    try:
-                        self.messages.append(wire.loads(line))
-                    except wire.WireError:
-                        continue     # noise written to the control fd by the student's code
-                if len(self.ctl_buffer) > self.limits.message_bytes:
-                    raise InvalidResults(f"a message on the control channel exceeded {self.limits.message_bytes} bytes")
+                self._parse()
             if not events and self.proc.poll() is not None:
                 return "dead", None
+
+    def _parse(self) -> None:
+        """Split the control buffer into messages: a JSON line, then the raw bytes of its blobs."""
+        while True:
+            if self.pending is not None:
+                msg, sizes = self.pending
+                if len(self.ctl_buffer) < sum(sizes):
+                    return
+                blobs, at = [], 0
+                for n in sizes:
+                    blobs.append(bytes(self.ctl_buffer[at:at + n]))
+                    at += n
+                del self.ctl_buffer[:at]
+                msg["__blob_data__"] = blobs
+                self.messages.append(msg)
+                self.pending = None
+                continue
+            cut = self.ctl_buffer.find(b"\n", self.scan_from)
+            if cut < 0:
+                self.scan_from = len(self.ctl_buffer)     # only new bytes can hold the next newline
+                if len(self.ctl_buffer) > self.limits.message_bytes:
+                    raise InvalidResults(f"a message on the control channel exceeded {self.limits.message_bytes} bytes")
+                return
+            line = bytes(self.ctl_buffer[:cut])
+            del self.ctl_buffer[: cut + 1]
+            self.scan_from = 0
+            try:
+                msg = wire.loads(line)
+                sizes = wire.blob_sizes(msg)
+            except wire.WireError:
+                continue     # noise written to the control fd by the student's code
+            if sum(sizes) > self.limits.message_bytes:
+                raise InvalidResults(f"a message on the control channel exceeded {self.limits.message_bytes} bytes")
+            if sizes:
+                self.pending = (msg, sizes)
+            else:
+                self.messages.append(msg)
 
     def wait_for(self, index: int, deadline: float, kept: list[bytes]):
         """Serve the kernel until it ends cell `index`; ('end', error) | ('dead'|'timeout'|'output limit', None)."""
@@ -533,7 +562,7 @@ class Kernel:
         if type(key) is not str or key not in self.accept:
             return
         try:
-            value = wire.decode(msg.get("value"))
+            value = wire.value(msg, "value")
         except wire.WireError as exc:
             raise InvalidResults(f"a value handed over for {key!r} is not well-formed: {exc}") from None
         size = value.nbytes if hasattr(value, "nbytes") else 64
@@ -549,8 +578,7 @@ class Kernel:
 
         def callback(number):
             def call_back(*args, **kwargs):
-                if not self.send({"type": "callback", "number": number, "args": wire.encode(list(args)),
-                                  "kwargs": wire.encode(dict(kwargs))}):
+                if not self.send({"type": "callback", "number": number}, args=list(args), kwargs=dict(kwargs)):
                     raise RuntimeError("the kernel went away during a call-back")
                 while True:
                     outcome, reply = self.next_message(deadline, kept)
@@ -561,7 +589,7 @@ class Kernel:
                     elif reply.get("event") == "call":     # a stand-in called inside the call-back
                         self._call(reply, deadline, kept)
                     elif reply.get("event") == "callback-result":
-                        return wire.decode(reply.get("value"))
+                        return wire.value(reply, "value")
                     elif reply.get("event") == "callback-error":
                         raise RuntimeError(f"your function raised {str(reply.get('ename'))[:60]} when the "
                                            f"reference called it")
@@ -570,18 +598,17 @@ class Kernel:
         try:
             if self.serve is None or type(name) is not str:
                 raise LookupError("no stand-ins are served here")
-            args = wire.decode(msg.get("args"), make_callback=callback)
-            kwargs = wire.decode(msg.get("kwargs"), make_callback=callback)
-            value = self.serve(name, list(args), dict(kwargs))
-            reply = {"type": "reply", "value": wire.encode(value)}
+            args = wire.value(msg, "args", make_callback=callback)
+            kwargs = wire.value(msg, "kwargs", make_callback=callback)
+            reply, values = {"type": "reply"}, {"value": self.serve(name, list(args), dict(kwargs))}
         except _KernelGone:
             raise
         except wire.WireError as exc:
             raise InvalidResults(f"a stand-in call is not well-formed: {exc}") from None
         except Exception as exc:      # the student's arguments did not suit the reference
-            reply = {"type": "reply", "error": f"the reference {name} could not run on these arguments "
-                                               f"({type(exc).__name__}: {str(exc)[:300]})"}
-        self.send(reply)
+            reply, values = {"type": "reply", "error": f"the reference {name} could not run on these arguments "
+                                                       f"({type(exc).__name__}: {str(exc)[:300]})"}, {}
+        self.send(reply, **values)
 
     def _drain(self, kept: list[bytes]) -> None:
         for key in list(self.sel.get_map().values()):

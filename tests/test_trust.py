@@ -202,7 +202,12 @@ def test_broken_sandbox_fails_preflight_and_touches_nothing(course, monkeypatch,
     monkeypatch.setenv("COURSE_ROOT", str(root))
     monkeypatch.setattr(sandbox, "_kernel_binds",
                         lambda: [(r, r) for r in sandbox._ro_roots()])      # the helpers package is missing
-    monkeypatch.setattr(sandbox, "sandbox_available", lambda: (True, ""))
+    from helpers import classgrade
+
+    code = cli.main(["grade", A])
+    err = capsys.readouterr().err
+    assert code == 1 and "cannot import the course package" in err and "pip install -e ." in err, err
+    monkeypatch.setattr(classgrade, "sandbox_available", lambda: (True, ""))    # past the probe: the pre-flight
     code = cli.main(["grade", A])
     err = capsys.readouterr().err
     assert code == 1
@@ -373,6 +378,23 @@ def test_wire_round_trip_and_refusals():
         deep = [deep]
     with pytest.raises(wire.WireError):
         wire.decode(deep)
+
+
+def test_framed_messages_carry_raw_arrays():
+    x = np.random.default_rng(0).normal(size=(50, 40))
+    data = wire.pack({"event": "record", "key": "k"}, value={"W": x, "n": 2})
+    line, rest = data.split(b"\n", 1)
+    msg = wire.loads(line)
+    assert wire.blob_sizes(msg) == [x.nbytes] and len(rest) == x.nbytes
+    msg["__blob_data__"] = [rest]
+    back = wire.value(msg, "value")
+    assert np.array_equal(back["W"], x) and back["n"] == 2
+    msg["__blob_data__"] = [rest[:-8]]
+    with pytest.raises(wire.WireError):
+        wire.value(msg, "value")
+    for bad in ({"__blobs__": [-1]}, {"__blobs__": "x"}, {"__blobs__": [1.5]}):
+        with pytest.raises(wire.WireError):
+            wire.blob_sizes(bad)
 
 
 def test_public_messages_hide_shapes_and_sizes():
