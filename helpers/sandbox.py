@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import select
 import selectors
 import shutil
 import signal
@@ -426,13 +427,37 @@ class Kernel:
                     continue
         return None
 
-    def send(self, message: dict, **values) -> bool:
-        try:
-            self.proc.stdin.write(wire.pack(message, **values) if values else wire.dumps(message))
-            self.proc.stdin.flush()
-            return True
-        except (BrokenPipeError, OSError, ValueError):
+    def send(self, message: dict, deadline: float | None = None, kept: list | None = None, **values) -> bool:
+        """Write a message to the kernel without ever blocking on it: while the pipe is full, keep
+        reading what the kernel prints (a kernel that floods its output while the grader writes to it
+        must not hang the grader). False when the kernel is gone or the deadline passed."""
+        data = memoryview(wire.pack(message, **values) if values else wire.dumps(message))
+        deadline = deadline if deadline is not None else time.monotonic() + self.limits.cell_seconds
+        kept = kept if kept is not None else []
+        fd = self.proc.stdin.fileno() if self.proc.stdin and not self.proc.stdin.closed else None
+        if fd is None:
             return False
+        os.set_blocking(fd, False)
+        while data:
+            try:
+                data = data[os.write(fd, data[: 1 << 20]):]
+                continue
+            except BlockingIOError:
+                pass
+            except (BrokenPipeError, OSError):
+                return False
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                return False
+            readable = [k.fileobj for k in self.sel.get_map().values() if k.data == "out"]
+            ready_r, _, _ = select.select(readable, [fd], [], 0.2)
+            for f in ready_r:
+                try:
+                    chunk = f.read(65536)
+                except (BlockingIOError, ValueError):
+                    continue
+                if chunk:
+                    self._keep(chunk, kept)
+        return True
 
     def interrupt(self) -> None:
         """SIGINT to the runner (under bwrap, the child of the sandbox's init process)."""
@@ -578,7 +603,8 @@ class Kernel:
 
         def callback(number):
             def call_back(*args, **kwargs):
-                if not self.send({"type": "callback", "number": number}, args=list(args), kwargs=dict(kwargs)):
+                if not self.send({"type": "callback", "number": number}, deadline, kept,
+                                 args=list(args), kwargs=dict(kwargs)):
                     raise RuntimeError("the kernel went away during a call-back")
                 while True:
                     outcome, reply = self.next_message(deadline, kept)
@@ -608,7 +634,7 @@ class Kernel:
         except Exception as exc:      # the student's arguments did not suit the reference
             reply, values = {"type": "reply", "error": f"the reference {name} could not run on these arguments "
                                                        f"({type(exc).__name__}: {str(exc)[:300]})"}, {}
-        self.send(reply, **values)
+        self.send(reply, deadline, kept, **values)
 
     def _drain(self, kept: list[bytes]) -> None:
         for key in list(self.sel.get_map().values()):
@@ -685,7 +711,7 @@ def run_cells(cells: list[dict], workdir: Path, assignment: str, limits: Limits 
             message = {"type": "cell", "index": cell["index"], "grade_id": cell.get("grade_id"),
                        "kind": cell["kind"], "segments": _segments(cell)}
             try:
-                outcome, error = ("dead", None) if not kernel.send(message) else \
+                outcome, error = ("dead", None) if not kernel.send(message, deadline, kept) else \
                     kernel.wait_for(cell["index"], deadline, kept)
             except _KernelGone as gone:
                 outcome, error = gone.args[0], None
@@ -737,7 +763,7 @@ def _start(kernel: Kernel, cells: list[dict], deadline: float) -> bool:
         if outcome != "msg":
             return False
         for cell in cells:
-            if not kernel.send(cell):
+            if not kernel.send(cell, deadline):
                 return False
             outcome, _ = kernel.wait_for(cell["index"], deadline, [])
             if outcome != "end":
