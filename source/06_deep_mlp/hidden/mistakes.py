@@ -1,8 +1,10 @@
 """Realistic wrong answers for 06_deep_mlp: each must lose exactly the points of `fails`.
 
-Later tests judge a function only once the tests of its building blocks have passed (PASSED in the
-notebook) and their hidden parts rebind the building blocks to correct versions, so a mistake in
-one function costs only that function's test.
+When graded, a test that builds on other functions gets correct stand-ins for them
+(helpers.isolate.use_reference, from hidden/solution.py), so a mistake in one function costs only
+that function's test; train_epoch keeps the student's sgd_step (an in-place update cannot be stood in),
+but is judged with weight_decay=0 except for the size of the decay step, which no sgd_step slip below
+changes. The entries marked "isolation" prove it for wrong caches, which used to reach later tests.
 """
 
 DENSE_FORWARD = '''
@@ -158,6 +160,10 @@ MISTAKES = [
     dict(cell="dense_forward", name="bias not added",
          code=DENSE_FORWARD.format(body="return x @ W, (x, W)"),
          fails=("correct_dense_forward",), diagnosis="the bias b was not added"),
+    # isolation: the cache holds the output, which would break any dense_backward fed with it
+    dict(cell="dense_forward", name="x overwritten by the output, so the cache holds the output",
+         code=DENSE_FORWARD.format(body="x = x @ W + b\n    return x, (x, W)"),
+         fails=("correct_dense_forward",), diagnosis="the cache holds the output instead of the input x"),
     # ------------------------------------------------------------------ dense_backward
     dict(cell="dense_backward", name="dW averaged over the batch a second time",
          code=DENSE_BACKWARD.format(**{**GOOD_DB, "dW": "x.T @ dout / len(x)"}),
@@ -195,6 +201,21 @@ MISTAKES = [
     dict(cell="mlp_forward", name="no ReLU between the layers",
          code=MLP_FORWARD.format(relu_if="False"),
          fails=("correct_mlp_forward",), diagnosis="no ReLU between the layers"),
+    # isolation: right logits, but only the last layer's cache, which would break any mlp_backward fed with it
+    dict(cell="mlp_forward", name="caches.append outside the loop (only the last layer's cache)",
+         code='''
+def mlp_forward(params, X):
+    L = len(params) // 2
+    a, caches = X, []
+    for l in range(1, L + 1):
+        z, dense_cache = dense_forward(a, params[f"W{l}"], params[f"b{l}"])
+        if l < L:
+            a, relu_cache = relu_forward(z)
+        else:
+            a, relu_cache = z, None
+    caches.append((dense_cache, relu_cache))
+    return a, caches
+''', fails=("correct_mlp_forward",), diagnosis="expected one cache per layer"),
     # ------------------------------------------------------------------ mlp_backward
     dict(cell="mlp_backward", name="ReLU skipped on the way back",
          code=MLP_BACKWARD.format(order="range(len(caches), 0, -1)", relu_if="False"),
