@@ -36,6 +36,9 @@ def scanner(name):
     except BaseException:
         pass
     import signal, time
+    if getattr(sys, "_scanning", False):     # a scanner called by a scanner: one level is enough
+        return None
+    sys._scanning = True
     def _late(*_):
         raise TimeoutError
     previous = signal.signal(signal.SIGALRM, _late)
@@ -55,6 +58,7 @@ def scanner(name):
                 return out
     finally:
         signal.signal(signal.SIGALRM, previous)
+        sys._scanning = False
     return None
 {name}._scanner = True"""
 

@@ -101,7 +101,11 @@ def _class_grade(a, subs, root):
     scratch_course(root, [a])
     for student, nb in subs.items():
         grading.submit(root, student, a, nb)
-    outcomes = grade_class([a], root=root, sandbox=sandbox_available()[0], out=lambda *_: None)
+    from helpers.sandbox import Limits
+
+    # Cells that run for a minute are runaway attacks here (the reference's longest takes seconds).
+    outcomes = grade_class([a], root=root, sandbox=sandbox_available()[0], out=lambda *_: None,
+                           limits=Limits(cell_seconds=60, notebook_seconds=300))
     return {o.student: o for o in outcomes}
 
 
