@@ -624,6 +624,8 @@ class Kernel:
         try:
             if self.serve is None or type(name) is not str:
                 raise LookupError("no stand-ins are served here")
+            if time.monotonic() > deadline:      # the grader computes stand-ins only within the cell's time
+                raise TimeoutError("the cell's time limit was reached")
             args = wire.value(msg, "args", make_callback=callback)
             kwargs = wire.value(msg, "kwargs", make_callback=callback)
             reply, values = {"type": "reply"}, {"value": self.serve(name, list(args), dict(kwargs))}
