@@ -56,7 +56,10 @@ case "$verb" in
         setup
         install_browser
         set +e
-        "$VENV/bin/python" -m pytest "$@"
+        # Two xdist workers each run sandboxed kernels and serve reference stand-ins: one BLAS thread
+        # per process keeps the two cores from being oversubscribed.
+        OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} \
+            "$VENV/bin/python" -m pytest "$@"
         status=$?
         set -e
         if [ "$status" -eq 5 ]; then
