@@ -628,7 +628,7 @@ class Kernel:
                 raise TimeoutError("the cell's time limit was reached")
             args = wire.value(msg, "args", make_callback=callback)
             kwargs = wire.value(msg, "kwargs", make_callback=callback)
-            reply, values = {"type": "reply"}, {"value": self.serve(name, list(args), dict(kwargs))}
+            reply, values = {"type": "reply"}, {"value": self._serve_within(name, args, kwargs, deadline)}
         except _KernelGone:
             raise
         except wire.WireError as exc:
@@ -637,6 +637,27 @@ class Kernel:
             reply, values = {"type": "reply", "error": f"the reference {name} could not run on these arguments "
                                                        f"({type(exc).__name__}: {str(exc)[:300]})"}, {}
         self.send(reply, deadline, kept, **values)
+
+    def _serve_within(self, name, args, kwargs, deadline):
+        """Run one stand-in, giving up (the call fails) when the cell's time is over: a student's
+        arguments must not keep the grader busy past the limits (the abandoned thread finishes alone)."""
+        import threading
+
+        result: dict = {}
+
+        def work():
+            try:
+                result["value"] = self.serve(name, list(args), dict(kwargs))
+            except BaseException as exc:      # handed to the grader's thread below
+                result["error"] = exc
+        worker = threading.Thread(target=work, daemon=True, name=f"stand-in {name}")
+        worker.start()
+        worker.join(max(0.5, deadline - time.monotonic()))
+        if worker.is_alive():
+            raise TimeoutError(f"the reference {name} ran past the cell's time limit on these arguments")
+        if "error" in result:
+            raise result["error"]
+        return result["value"]
 
     def _drain(self, kept: list[bytes]) -> None:
         for key in list(self.sel.get_map().values()):
