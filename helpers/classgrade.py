@@ -556,6 +556,11 @@ def grade_class(assignments=None, workers: int | None = None, force: bool = Fals
 
     pool = cf.ThreadPoolExecutor(max_workers=workers)
     futures = {}
+    # Stand-ins run in this process, several at once: one BLAS thread each. (Multi-threaded
+    # OpenBLAS called from concurrent threads on a busy machine slowed one test cell from 0.6 s
+    # to over 60 s, a timeout the student did not cause.)
+    from threadpoolctl import threadpool_limits
+    blas = threadpool_limits(limits=1)
     try:
         with Gradebook(db_url(root)) as gb:
             futures = {pool.submit(grade_one, s, a, f, limits, sandbox): (s, a) for s, a, f in todo}
@@ -578,6 +583,7 @@ def grade_class(assignments=None, workers: int | None = None, force: bool = Fals
         raise KeyboardInterrupt from None
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+        blas.restore_original_limits()
     return outcomes
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import resource
 import select
 import selectors
@@ -36,6 +37,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -600,25 +602,27 @@ class Kernel:
     def _call(self, msg: dict, deadline: float, kept: list[bytes]) -> None:
         """A stand-in call: run the reference outside; callable arguments are called back in the kernel."""
         name = msg.get("name")
+        calls: queue.Queue = queue.Queue()      # from the stand-in's thread to this one
+        cancelled = threading.Event()
 
         def callback(number):
             def call_back(*args, **kwargs):
-                if not self.send({"type": "callback", "number": number}, deadline, kept,
-                                 args=list(args), kwargs=dict(kwargs)):
-                    raise RuntimeError("the kernel went away during a call-back")
+                # Runs in the stand-in's thread, which never touches the kernel: the call-back is
+                # handed to the grader's thread (below) and its answer awaited.
+                if cancelled.is_set():
+                    raise TimeoutError("the cell's time limit was reached")
+                answer: queue.Queue = queue.Queue(maxsize=1)
+                calls.put(("callback", (number, args, kwargs), answer))
                 while True:
-                    outcome, reply = self.next_message(deadline, kept)
-                    if outcome != "msg":
-                        raise _KernelGone(outcome)
-                    if reply.get("event") == "record":
-                        self._record(reply)
-                    elif reply.get("event") == "call":     # a stand-in called inside the call-back
-                        self._call(reply, deadline, kept)
-                    elif reply.get("event") == "callback-result":
-                        return wire.value(reply, "value")
-                    elif reply.get("event") == "callback-error":
-                        raise RuntimeError(f"your function raised {str(reply.get('ename'))[:60]} when the "
-                                           f"reference called it")
+                    try:
+                        kind, value = answer.get(timeout=0.5)
+                        break
+                    except queue.Empty:
+                        if cancelled.is_set():
+                            raise TimeoutError("the cell's time limit was reached") from None
+                if kind == "error":
+                    raise value
+                return value
             return call_back
 
         try:
@@ -628,36 +632,65 @@ class Kernel:
                 raise TimeoutError("the cell's time limit was reached")
             args = wire.value(msg, "args", make_callback=callback)
             kwargs = wire.value(msg, "kwargs", make_callback=callback)
-            reply, values = {"type": "reply"}, {"value": self._serve_within(name, args, kwargs, deadline)}
-        except _KernelGone:
+            reply, values = {"type": "reply"}, {"value": self._serve_within(name, args, kwargs, deadline, kept,
+                                                                            calls, cancelled)}
+        except (_KernelGone, InvalidResults):
             raise
         except wire.WireError as exc:
             raise InvalidResults(f"a stand-in call is not well-formed: {exc}") from None
         except Exception as exc:      # the student's arguments did not suit the reference
             reply, values = {"type": "reply", "error": f"the reference {name} could not run on these arguments "
                                                        f"({type(exc).__name__}: {str(exc)[:300]})"}, {}
+        finally:
+            cancelled.set()
         self.send(reply, deadline, kept, **values)
 
-    def _serve_within(self, name, args, kwargs, deadline):
-        """Run one stand-in, giving up (the call fails) when the cell's time is over: a student's
-        arguments must not keep the grader busy past the limits (the abandoned thread finishes alone)."""
-        import threading
-
-        result: dict = {}
-
+    def _serve_within(self, name, args, kwargs, deadline, kept, calls, cancelled):
+        """Run one stand-in in a thread of its own, giving up (the call fails) when the cell's time is
+        over: a student's arguments must not keep the grader busy past the limits (the abandoned
+        thread finishes alone, and its call-backs fail). Only this thread talks to the kernel: the
+        stand-in's call-backs come here through `calls`."""
         def work():
             try:
-                result["value"] = self.serve(name, list(args), dict(kwargs))
+                calls.put(("done", self.serve(name, list(args), dict(kwargs)), None))
             except BaseException as exc:      # handed to the grader's thread below
-                result["error"] = exc
-        worker = threading.Thread(target=work, daemon=True, name=f"stand-in {name}")
-        worker.start()
-        worker.join(max(0.5, deadline - time.monotonic()))
-        if worker.is_alive():
-            raise TimeoutError(f"the reference {name} ran past the cell's time limit on these arguments")
-        if "error" in result:
-            raise result["error"]
-        return result["value"]
+                calls.put(("error", exc, None))
+        threading.Thread(target=work, daemon=True, name=f"stand-in {name}").start()
+        while True:
+            try:
+                kind, value, answer = calls.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise TimeoutError(f"the reference {name} ran past the cell's time limit on these arguments") from None
+            if kind == "done":
+                return value
+            if kind == "error":
+                raise value
+            try:
+                answer.put(("value", self._call_back(*value, deadline, kept)))
+            except (_KernelGone, InvalidResults):
+                answer.put(("error", TimeoutError("the kernel went away during a call-back")))
+                raise
+            except Exception as exc:
+                answer.put(("error", exc))
+
+    def _call_back(self, number, args, kwargs, deadline, kept):
+        """Call the student's callable `number` in the kernel; serve what the kernel asks meanwhile."""
+        if not self.send({"type": "callback", "number": number}, deadline, kept,
+                         args=list(args), kwargs=dict(kwargs)):
+            raise _KernelGone("dead" if self.proc.poll() is not None else "timeout")
+        while True:
+            outcome, reply = self.next_message(deadline, kept)
+            if outcome != "msg":
+                raise _KernelGone(outcome)
+            if reply.get("event") == "record":
+                self._record(reply)
+            elif reply.get("event") == "call":     # a stand-in called inside the call-back
+                self._call(reply, deadline, kept)
+            elif reply.get("event") == "callback-result":
+                return wire.value(reply, "value")
+            elif reply.get("event") == "callback-error":
+                raise RuntimeError(f"your function raised {str(reply.get('ename'))[:60]} when the "
+                                   f"reference called it")
 
     def _drain(self, kept: list[bytes]) -> None:
         for key in list(self.sel.get_map().values()):

@@ -149,14 +149,20 @@ def test_class_grader_agrees_with_nbgrader(graded):
     a, _, stock, ours = graded
     for student, r in stock.items():
         theirs = {c.grade_id: c.score for c in r.cells.values()}
-        mine = {t.grade_id: t.points for t in ours[student].tests}
+        mine = {t.grade_id: t.points for t in _graded(a, ours[student]).tests}
         assert mine == theirs, f"{a}/{student}: class grader {mine} != nbgrader {theirs}: " + \
             "; ".join(t.message[:200] for t in ours[student].tests if t.status != "passed")
 
 
+def _graded(a, o):
+    """A class-grader outcome that was scored test by test (an ungraded one would pass vacuously)."""
+    assert o.scored and o.tests, f"{a}/{o.student} was not graded: {o.status}: {o.detail}"
+    return o
+
+
 def test_reference_scanner_earns_nothing(graded):
     a, _, _, ours = graded
-    o = ours["scanner"]
+    o = _graded(a, ours["scanner"])
     assert o.score == 0, f"{a}: the scanner earned {[(t.grade_id, t.points) for t in o.tests if t.points]}"
 
 
@@ -164,7 +170,7 @@ def test_a_crash_costs_only_its_own_function(graded):
     a, groups, _, ours = graded
     mistakes = grading.load_mistakes(a)
     for gid in _sample_answers(a):
-        o = ours[f"crash_{gid}"]
+        o = _graded(a, ours[f"crash_{gid}"])
         lost = {t.grade_id for t in o.tests if t.status != "passed"}
         own = set(_tests_after(a, gid))
         allowed = own.union(*(m.fails for m in mistakes if m.cell == gid))
@@ -177,7 +183,7 @@ def test_a_crash_costs_only_its_own_function(graded):
 def test_patching_helpers_gains_nothing(graded):
     a, groups, _, ours = graded
     for i, group in enumerate(groups[:2]):
-        plain = {t.grade_id: t.points for t in ours[f"group{i}"].tests}
-        patched = {t.grade_id: t.points for t in ours[f"patched{i}"].tests}
+        plain = {t.grade_id: t.points for t in _graded(a, ours[f"group{i}"]).tests}
+        patched = {t.grade_id: t.points for t in _graded(a, ours[f"patched{i}"]).tests}
         gained = {g: (plain[g], p) for g, p in patched.items() if p > plain[g]}
         assert not gained, f"{a}: no-oping helpers gained points on {gained}"

@@ -422,3 +422,67 @@ def test_malformed_nbgrader_metadata_is_an_invalid_notebook(tmp_path):
     au.save([nb], path)
     with pytest.raises(nbs.NotebookError, match="malformed nbgrader metadata"):
         nbs.read(path)
+
+
+# ------------------------------------------------------------------ stand-ins under pressure
+
+def _stand_in_cells(hidden: str) -> list[dict]:
+    source = "### BEGIN HIDDEN TESTS\nfrom helpers import isolate\n" + hidden + "\n### END HIDDEN TESTS"
+    return [{"index": 0, "grade_id": "correct_x", "kind": "test", "source": source, "stand_ins": ["apply"]},
+            {"index": 1, "grade_id": None, "kind": "code", "source": "print('after', 6 * 7)"}]
+
+
+def _serve_apply(cell, name, args, kwargs):
+    """A reference stand-in that calls its first argument (a student's callable) with the rest."""
+    if name != "apply" or name not in cell.get("stand_ins", ()):
+        raise LookupError(name)
+    if args and args[0] == "sleep":
+        time.sleep(float(args[1]))
+        return None
+    return args[0](*args[1:])
+
+
+@pytest.mark.parametrize("hidden, status", [
+    # the student's callable, called back by the stand-in, sleeps past the cell's deadline
+    ("import time\nisolate.reference('apply')(lambda: time.sleep(30))", "timeout"),
+    # the stand-in itself runs past the deadline: the cell times out, the grader moves on
+    ("isolate.reference('apply')('sleep', 30)", "timeout"),
+    # a call-back that calls the stand-in again (nested), then a stand-in that is slow and then calls back
+    ("f = isolate.reference('apply')\nassert f(lambda: f(lambda x: x + 1, 1), ) == 2", "ok"),
+])
+def test_slow_stand_ins_and_call_backs_never_break_the_grader(tmp_path, hidden, status):
+    """Stand-ins and call-backs past the deadline end the cell as a timeout; the grader keeps
+    talking to the kernel from one thread and the next cell runs."""
+    ok, _ = sandbox_available()
+    work = tmp_path / "a"
+    work.mkdir()
+    start = time.monotonic()
+    runs, _ = sandbox.run_cells(_stand_in_cells(hidden), work, "a", Limits(cell_seconds=3, notebook_seconds=60),
+                                sandbox=ok, serve=_serve_apply)
+    assert time.monotonic() - start < 30, "the grader waited for the stand-in instead of the cell's deadline"
+    assert runs[0].status == status, (runs[0].status, runs[0].error)
+    assert runs[1].status == "ok" and "after 42" in runs[1].output, (runs[1].status, runs[1].error, runs[1].output)
+
+
+def test_stand_in_that_calls_back_after_the_deadline_is_refused(tmp_path):
+    """A stand-in that outlives its cell and then calls back finds the call-back refused, not the
+    next cell's conversation (only the grader's main thread reads the kernel)."""
+    ok, _ = sandbox_available()
+    work = tmp_path / "a"
+    work.mkdir()
+    late = []
+
+    def serve(cell, name, args, kwargs):
+        time.sleep(4)
+        try:
+            late.append(args[0]())
+        except Exception as exc:
+            late.append(type(exc).__name__)
+
+    cells = _stand_in_cells("isolate.reference('apply')(lambda: 1)")
+    cells.append({"index": 2, "grade_id": None, "kind": "code", "source": "import time\ntime.sleep(3)\nprint('done')"})
+    runs, _ = sandbox.run_cells(cells, work, "a", Limits(cell_seconds=3, notebook_seconds=60),
+                                sandbox=ok, serve=serve)
+    assert runs[0].status == "timeout", (runs[0].status, runs[0].error)
+    assert [r.status for r in runs[1:]] == ["ok", "ok"] and "done" in runs[2].output
+    assert late == ["TimeoutError"], late
