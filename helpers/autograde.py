@@ -68,12 +68,21 @@ class Mistake:
 
     `fails` are the test cells that must lose their points (and only those);
     `diagnosis` is text that must appear in the failure message, where one applies.
+    Validate (the release's visible tests) must fail one of `fails` too, with
+    `visible_diagnosis` (default: `diagnosis`) in what that test cell prints; a mistake that
+    only a hidden test can catch says why in `hidden_only` (then no visible test may catch it).
     """
     cell: str
     name: str
     code: str
     fails: tuple[str, ...]
     diagnosis: str = ""
+    visible_diagnosis: str = ""
+    hidden_only: str = ""
+
+    @property
+    def visible_text(self) -> str:
+        return self.visible_diagnosis or self.diagnosis
 
 
 def load_mistakes(assignment: str) -> list[Mistake]:
@@ -85,6 +94,32 @@ def load_mistakes(assignment: str) -> list[Mistake]:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return [m if isinstance(m, Mistake) else Mistake(**m) for m in module.MISTAKES]
+
+
+@dataclass
+class Claim:
+    """A number the prose promises: `text` (found verbatim in a markdown cell) says that `expr`,
+    evaluated in the kernel after the source notebook ran top to bottom, is `value` within `tol`
+    (absolute; with `relative`, a fraction of `value`)."""
+    text: str
+    expr: str
+    value: float
+    tol: float
+    relative: bool = False
+
+    def holds(self, measured: float) -> bool:
+        return abs(measured - self.value) <= (self.tol * abs(self.value) if self.relative else self.tol)
+
+
+def load_claims(assignment: str) -> list[Claim]:
+    """The assignment's checked prose claims, from source/<a>/hidden/claims.py (never released)."""
+    path = course_root() / "source" / assignment / HIDDEN_DIRNAME / "claims.py"
+    if not path.is_file():
+        return []
+    spec = importlib.util.spec_from_file_location(f"_claims_{assignment}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return [c if isinstance(c, Claim) else Claim(**c) for c in module.CLAIMS]
 
 
 def with_mistakes(assignment: str, mistakes) -> object:
@@ -138,6 +173,33 @@ def autograde(assignment: str, submissions: dict, workdir: Path, timeout: int = 
     return results
 
 
+def as_release(assignment: str, submission):
+    """The release notebook with a submission's answer cells: what the student's Validate runs
+    (the visible parts of the tests only)."""
+    answers = {nbs.meta(c).get("grade_id"): c.source for c in submission.cells if nbs.is_solution(c)}
+    nb = release_submission(assignment)
+    for cell in nb.cells:
+        if nbs.is_solution(cell) and nbs.meta(cell).get("grade_id") in answers:
+            cell.source = answers[nbs.meta(cell)["grade_id"]]
+    return nb
+
+
+def validate(assignment: str, submissions: dict, workdir: Path, timeout: int = 300) -> dict[str, dict[str, str]]:
+    """Run each submission's release notebook top to bottom, as nbgrader's Validate does.
+
+    Returns {name: {test grade_id: what the failing test cell printed}}: only the visible tests
+    that failed (an error, or output on stderr) appear.
+    """
+    results = {}
+    for name, sub in submissions.items():
+        work = Path(workdir) / name
+        shutil.copytree(course_root() / "release" / assignment, work)
+        nb = nbs.execute(as_release(assignment, sub), work, timeout=timeout, allow_errors=True)
+        results[name] = {nbs.meta(c)["grade_id"]: text for c in nb.cells
+                         if nbs.is_test(c) and (text := _failure_text(c))}
+    return results
+
+
 def _collect(root: Path, assignment: str, results: dict[str, NotebookResult]) -> None:
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -170,10 +232,16 @@ def _collect(root: Path, assignment: str, results: dict[str, NotebookResult]) ->
 
 
 def _failure_text(cell) -> str:
-    """What a failing test cell printed: its exception and message (no traceback), or stderr."""
+    """What a failing test cell printed: its exception, message and notes (no traceback), or stderr."""
+    import re
+
     for out in cell.get("outputs", []):
         if out.output_type == "error":
-            return f"{out.ename}: {out.evalue}"
+            lines = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(out.get("traceback", []))).splitlines()
+            head = f"{out.ename}: "
+            last = max((i for i, ln in enumerate(lines) if ln.startswith(head)), default=None)
+            notes = [ln for ln in lines[last + 1:] if ln.strip()] if last is not None else []
+            return "\n".join([f"{out.ename}: {out.evalue}", *notes])
         if out.output_type == "stream" and out.name == "stderr":
             return "stderr: " + out.text.strip()
     return ""

@@ -22,9 +22,10 @@ from collections import Counter
 import numpy as np
 
 __all__ = ["CheckFailure", "rel_error", "numerical_gradient", "as_checked_array", "diagnose",
-           "assert_close", "assert_gradient_matches", "assert_true", "call", "last_warnings"]
+           "assert_close", "assert_gradient_matches", "assert_true", "call", "explain", "last_warnings"]
 
 FLOOR = 1e-8          # denominator floor of rel_error (as in cs231n)
+SCALE_FLOOR = 1e-2    # in checks, an entry's error is measured against at least 1 % of the largest expected entry
 MATCH_TOL = 1e-6      # how close `actual` must be to a known mistake to be diagnosed as it
 WORST_SHOWN = 3       # how many of the worst entries a failure message lists
 
@@ -37,11 +38,28 @@ class CheckFailure(AssertionError):
 
 # --------------------------------------------------------------------- numbers
 
-def _rel_errors(x, y) -> np.ndarray:
-    """Elementwise ``|x - y| / max(FLOOR, |x| + |y|)`` in float64 (NaN where x or y is NaN)."""
+def _rel_errors(x, y, floor=FLOOR) -> np.ndarray:
+    """Elementwise ``|x - y| / max(floor, |x| + |y|)`` in float64 (NaN where x or y is NaN)."""
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     with np.errstate(invalid="ignore"):   # inf - inf is reported as NaN, not as a warning
-        return np.abs(x - y) / np.maximum(FLOOR, np.abs(x) + np.abs(y))
+        return np.abs(x - y) / np.maximum(floor, np.abs(x) + np.abs(y))
+
+
+def _floor(expected) -> float:
+    """The denominator floor of a check against `expected`: FLOOR, or 1 % of its largest finite entry.
+
+    An exact zero in a gradient is then judged on the scale of the gradient (an error of 1e-12
+    next to entries of size 1 passes a 1e-7 tolerance), not against 1e-8 (which would demand
+    |error| <= 1e-15 there)."""
+    e = np.abs(np.asarray(expected, dtype=np.float64))
+    e = e[np.isfinite(e)]
+    return max(FLOOR, SCALE_FLOOR * float(e.max())) if e.size else FLOOR
+
+
+def _check_error(actual, expected) -> float:
+    """The error a check compares with its tolerance: max relative error with the scaled floor."""
+    errors = _rel_errors(actual, expected, _floor(expected))
+    return float(np.max(errors)) if errors.size else 0.0
 
 
 def rel_error(x, y) -> float:
@@ -57,7 +75,7 @@ def rel_error(x, y) -> float:
 
 def _matches(actual: np.ndarray, candidate, tol: float) -> bool:
     """True when `candidate` has actual's shape and the same values up to `tol` (never raises on shape)."""
-    return candidate is not None and candidate.shape == actual.shape and rel_error(actual, candidate) <= tol
+    return candidate is not None and candidate.shape == actual.shape and _check_error(actual, candidate) <= tol
 
 
 def _output_value(out, dout) -> float:
@@ -181,14 +199,31 @@ def as_checked_array(value, name, dtype_kind="f") -> np.ndarray:
 # --------------------------------------------------------------------- diagnoses
 
 def _nonfinite_diagnosis(a, e, name):
-    """NaN/inf in the answer where the correct one is finite: almost always an overflow."""
+    """NaN/inf in the answer where the correct one is finite, its likely cause told apart by what
+    numpy reported during the last check.call and by the kind of non-finite value."""
     bad = ~np.isfinite(a)
     if not bad.any() or not np.isfinite(e).all():
         return None
-    return (f"your {name} contains NaN/inf ({int(bad.sum())} of {a.size} entries): an overflow? "
-            f"np.exp of a large number gives inf (and inf - inf or 0 * inf gives NaN); "
-            f"use a stable formula (for softmax and log-sum-exp: the max trick, subtracting the "
-            f"row max before np.exp; for sigmoid: exp of -|x| only).")
+    count = f"your {name} contains NaN/inf ({int(bad.sum())} of {a.size} entries)"
+    said = " ".join(last_warnings)
+    neg_inf, pos_inf = bool(np.any(a == -np.inf)), bool(np.any(a == np.inf))
+    if "divide by zero encountered in log" in said or (neg_inf and not pos_inf and "overflow" not in said):
+        return (f"{count}: the log of 0. A probability underflowed to exactly 0 (even a stable softmax "
+                f"gives exp(-800) == 0): take logs of log-softmax (z - logsumexp(z)) instead of "
+                f"np.log(softmax(z)), or clip the probability away from 0 first.")
+    if "invalid value encountered in multiply" in said and "overflow" not in said:
+        return (f"{count}: 0 * log(0) = 0 * (-inf) gives NaN. Only the true class contributes to the "
+                f"cross-entropy: index the log-probabilities with the labels instead of multiplying by a "
+                f"one-hot matrix, or use log-softmax.")
+    if "overflow" in said or pos_inf:
+        return (f"{count}: an overflow. np.exp of a large number gives inf (and inf - inf or inf / inf "
+                f"gives NaN); use a stable formula (for softmax and log-sum-exp: the max trick, subtracting "
+                f"the row max before np.exp; for sigmoid: exp of -|x| only).")
+    if "invalid value" in said:
+        return (f"{count}: numpy reported {said!r}: an invalid operation (0 / 0, inf - inf, the sqrt or "
+                f"log of a negative number) produced NaN.")
+    return (f"{count}: a NaN came from 0 / 0, inf - inf or 0 * inf (an overflow earlier, or the log of 0); "
+            f"print the intermediate arrays to find the first non-finite one.")
 
 
 def _shape_fix(a, e, axis):
@@ -228,7 +263,9 @@ def _size_diagnosis(a, e, name):
 
 
 def _scalings(batch_size):
-    """(factor, what the wrong answer is, likely cause); '{ref}' stands for the correct array."""
+    """(factor, what the wrong answer is, likely causes); '{ref}' stands for the correct array.
+    The causes are generic: a test that knows the formula names its own factors in `mistakes`,
+    which are tried first."""
     table = []
     if type(batch_size) in _SCALAR_TYPES["i"] and batch_size > 1:
         n = int(batch_size)
@@ -238,9 +275,12 @@ def _scalings(batch_size):
     return table + [
         (-1.0, "{ref} with the sign flipped", "take the gradient of the loss, not of its negative; "
          "or a descent step was written as ascent (use -=, not +=)."),
-        (0.5, "half {ref}", "the factor 2 of the square's derivative is missing (d(u**2)/du = 2u)."),
+        (0.5, "half {ref}", "a factor 2 is missing somewhere (the 2 of d(u**2)/du = 2u? 2h where h belongs?)."),
         (2.0, "twice {ref}",
-         "it is doubled: a factor 2 counted twice, or a gradient added twice (+= without reset)?")]
+         "a factor 2 too many (h where 2h belongs? a 2 counted twice? a gradient added twice with += "
+         "and no reset?)."),
+        (100.0, "100 times {ref}", "a percentage where a fraction (between 0 and 1) is expected: drop the * 100."),
+        (0.01, "{ref} divided by 100", "a fraction where a percentage is expected, or an extra / 100.")]
 
 
 def _transpose(e):
@@ -311,17 +351,40 @@ def _mistake_candidates(mistakes):
     return [(str(description), _as_float(wrong)) for description, wrong in (mistakes or {}).items()]
 
 
+def _precision_diagnosis(a, e, name, dtype, tol):
+    """Right to a few digits only: float32 arithmetic, or an imprecise method (a large step h)."""
+    if tol is None or not np.isfinite(a).all():
+        return None
+    error = _check_error(a, e)
+    if dtype is not None and np.dtype(dtype) in (np.float32, np.float16):
+        return (f"your {name} is {np.dtype(dtype)} (about {7 if dtype == np.float32 else 3} significant digits), "
+                f"with relative error {error:.1e} > {tol:.0e}: compute in float64 (np.float64 inputs, no "
+                f"dtype=np.float32, no .astype(np.float32)).")
+    if tol < error <= 1e-4:
+        return (f"your {name} is close but only to a relative error of {error:.1e} (tolerance {tol:.0e}): a "
+                f"precision problem? float32 somewhere in the computation, a finite-difference step h that "
+                f"is too large (one-sided differences, or h >> 1e-5), or an approximation where the exact "
+                f"formula is expected.")
+    return None
+
+
 def diagnose(actual, expected, name="value", batch_size=None, reduced_from=None, axis=None,
-             mistakes=None) -> str | None:
+             mistakes=None, dtype=None, tol=None) -> str | None:
     """Name the known mistake that `actual` matches, else return None.
 
-    A match means ``rel_error(actual, candidate) <= 1e-6`` with equal shapes. Checked in order:
-    NaN/inf from an overflow; the right values in the wrong shape; too many entries (an
-    unreduced or broadcast result); ``expected.T``; ``expected * N`` and ``expected / N`` (only
-    with ``batch_size`` N > 1); ``-expected``; ``expected / 2`` and ``2 * expected``; the
-    transpose combined with each of these factors; ``reduced_from`` reduced over another axis
-    or with mean and sum swapped (given ``axis``, the correct one); the author's named
-    ``mistakes`` ({description: wrong array}).
+    A match means a relative error (with the scaled floor of :func:`assert_close`) of at most
+    1e-6, with equal shapes. Tried from the most specific to the most generic, and the first
+    match is returned:
+
+    1. NaN/inf where the correct answer is finite, the cause told apart (overflow, log of 0,
+       0 * log 0, another invalid operation) by the warnings numpy gave during the last call;
+    2. the right values in the wrong shape; too many entries (unreduced or broadcast);
+    3. the author's named ``mistakes`` ({description: wrong array}): a test knows its formula;
+    4. ``reduced_from`` reduced over another axis, or with mean and sum swapped (given ``axis``);
+    5. ``expected.T``; ``expected * N`` and ``expected / N`` (only with ``batch_size`` N > 1);
+       ``-expected``; ``expected / 2``, ``2 * expected``, ``100 * expected``, ``expected / 100``;
+       the transpose with each factor; all zeros;
+    6. only given ``tol``: the right answer to a few digits (float32 ``dtype``, an imprecise method).
 
     Returns None for a correct answer, for unrelated wrong answers, and for inputs where no
     diagnosis applies (never raises). Scalings are not diagnosed when `expected` is ~all zero.
@@ -332,16 +395,19 @@ def diagnose(actual, expected, name="value", batch_size=None, reduced_from=None,
     special = _nonfinite_diagnosis(a, e, name) or _shape_diagnosis(a, e, name, axis) or _size_diagnosis(a, e, name)
     if special:
         return special
-    candidates = (_scale_candidates(e, name, batch_size) + _reduction_candidates(e, name, reduced_from, axis)
-                  + _mistake_candidates(mistakes))
-    return next((text for text, candidate in candidates if _matches(a, candidate, MATCH_TOL)), None)
+    candidates = (_mistake_candidates(mistakes) + _reduction_candidates(e, name, reduced_from, axis)
+                  + _scale_candidates(e, name, batch_size))
+    found = next((text for text, candidate in candidates if _matches(a, candidate, MATCH_TOL)), None)
+    if found or a.shape != e.shape:
+        return found
+    return _precision_diagnosis(a, e, name, dtype, tol)
 
 
 # --------------------------------------------------------------------- assertions
 
 def _worst_entries(a, e, checked, tol) -> str:
     """'[2, 1] expected 0.5312, got 0.1062; ...' for the worst checked entries beyond `tol`."""
-    errors = np.where(checked, np.nan_to_num(_rel_errors(a, e), nan=np.inf), -1.0)
+    errors = np.where(checked, np.nan_to_num(_rel_errors(a, e, _floor(e[checked])), nan=np.inf), -1.0)
     order = np.argsort(-errors, axis=None, kind="stable")[:WORST_SHOWN]
     parts = []
     for flat in order[errors.ravel()[order] > tol]:
@@ -353,7 +419,7 @@ def _worst_entries(a, e, checked, tol) -> str:
 def _report(a, e, name, tol, diagnosis, hint, reference="expected", checked=None) -> str | None:
     """The failure report for a value of the right shape, or None when it is within `tol`."""
     checked = np.ones(a.shape, dtype=bool) if checked is None else checked
-    error = rel_error(a[checked], e[checked])
+    error = _check_error(a[checked], e[checked])
     if error <= tol:
         return None
     headline = (f"max relative error {error:.1e} > tolerance {tol:.1e}." if np.isfinite(error)
@@ -384,7 +450,10 @@ def _shape_report(a, e, name, diagnosis, hint) -> str:
 
 def assert_close(actual, expected, name, tol=1e-6, batch_size=None, reduced_from=None, axis=None,
                  mistakes=None, hint=None) -> None:
-    """Check that `actual` equals `expected` up to ``rel_error <= tol``.
+    """Check that `actual` equals `expected` up to a relative error of `tol`.
+
+    Each entry's error is ``|a - e| / max(|a| + |e|, 1e-8, 1 % of max |expected|)``: relative to
+    its own size, but an (almost) zero entry is judged on the scale of the whole array.
 
     `actual` (the student's value) goes through :func:`as_checked_array`; `expected` is trusted
     and converted to float64. On failure raises :class:`CheckFailure` with the name, both
@@ -394,9 +463,10 @@ def assert_close(actual, expected, name, tol=1e-6, batch_size=None, reduced_from
     """
     a = as_checked_array(actual, name).astype(np.float64)
     e = np.asarray(expected, dtype=np.float64)
-    if a.shape == e.shape and rel_error(a, e) <= tol:
+    if a.shape == e.shape and _check_error(a, e) <= tol:
         return None
-    diagnosis = diagnose(a, e, name, batch_size=batch_size, reduced_from=reduced_from, axis=axis, mistakes=mistakes)
+    diagnosis = diagnose(a, e, name, batch_size=batch_size, reduced_from=reduced_from, axis=axis, mistakes=mistakes,
+                         dtype=np.asarray(actual).dtype if type(actual) is np.ndarray else None, tol=tol)
     if a.shape != e.shape:
         raise CheckFailure(_shape_report(a, e, name, diagnosis, hint))
     raise CheckFailure(_report(a, e, name, tol, diagnosis, hint))
@@ -453,10 +523,77 @@ def call(fn, *args, **kwargs):
     nbgrader scores a test cell that wrote to stderr as failed, so a harmless RuntimeWarning
     would zero a correct answer. The captured messages go to :data:`last_warnings` (cleared
     first) and one short note is printed to stdout. Underflow is ignored (numpy's default:
-    exp(-1000) == 0 is the right answer). Exceptions raised by `fn` propagate unchanged.
+    exp(-1000) == 0 is the right answer). An exception raised by `fn` propagates with its type and
+    traceback, and a note (``exc.add_note``, shown under the traceback) that names the function,
+    the shapes it was called with and the usual causes of that error (see :func:`explain`).
     """
-    with _capturing(getattr(fn, "__name__", "your function")):
-        return fn(*args, **kwargs)
+    label = getattr(fn, "__name__", "your function")
+    with _capturing(label):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            if not any(str(n).startswith("check: ") for n in getattr(exc, "__notes__", ())):
+                exc.add_note(explain(exc, label, args, kwargs))
+            raise
+
+
+def _describe(value) -> str:
+    """A short, safe description of an argument: an array's shape and dtype, a dict's keys."""
+    if type(value) is np.ndarray:
+        return f"array {value.shape} {value.dtype}"
+    if type(value) is dict:
+        keys = ", ".join(f"{k!s}: {_describe(v)}" for k, v in list(value.items())[:6])
+        return "{" + keys + (", ..." if len(value) > 6 else "") + "}"
+    if type(value) in (list, tuple):
+        return f"{type(value).__name__} of {len(value)}"
+    if type(value) in (int, float, bool, str) or isinstance(value, (np.integer, np.floating)):
+        return repr(value)[:40]
+    return type(value).__name__
+
+
+_CAUSES = [   # (exception type name, text in its message, usual cause in this course)
+    ("ValueError", "matmul", "a matrix product with mismatched inner dimensions. With the course's convention "
+     "X (N, D_in) and W (D_in, D_out), the forward product is X @ W, and the gradients are dX = dout @ W.T "
+     "and dW = X.T @ dout: compare the shapes above."),
+    ("ValueError", "could not be broadcast", "an elementwise operation on arrays whose shapes do not line up. "
+     "Biases have shape (D_out,), per-example values (N,) or (N, 1): a reduction that dropped (or kept) "
+     "an axis, or a missing .T?"),
+    ("ValueError", "shapes", "arrays of incompatible shapes: compare the shapes above with the docstring."),
+    ("ValueError", "truth value of an array", "`if` or `and`/`or` on an array: use np.where, np.maximum or "
+     "elementwise operators (&, |) instead."),
+    ("KeyError", "", "a dict has no such key: check the keys listed above (layers numbered W1 ... WL, "
+     "b1 ... bL, as the docstring says) and how many layers the loop visits."),
+    ("IndexError", "out of bounds", "an index past the end of an axis: a loop one step too far (range(len(...)) "
+     "runs 0 ... len - 1), or labels used as column indices that are >= the number of classes."),
+    ("IndexError", "", "an index that does not fit the array: compare the shapes above."),
+    ("TypeError", "only length-1 arrays", "a math.* function (math.exp, math.log) on an array: use np.exp, "
+     "np.log, which work elementwise."),
+    ("TypeError", "only 0-dimensional", "a math.* function (math.exp, math.log) on an array: use np.exp, "
+     "np.log, which work elementwise."),
+    ("TypeError", "NoneType", "a value is None: a function that does not `return` its result (the stub's "
+     "`pass`, or a missing return statement)."),
+    ("TypeError", "not callable", "a name that should be a function holds a value (a variable that shadows it?)."),
+    ("TypeError", "argument", "the function was called with arguments its signature does not take: keep the "
+     "signature of the stub."),
+    ("AttributeError", "list", "a list where a numpy array is expected: convert with np.asarray(...)."),
+    ("AttributeError", "NoneType", "a value is None: a function that does not `return` its result."),
+    ("NotImplementedError", "", "the stub is not filled in yet: replace `raise NotImplementedError` with your code."),
+    ("ZeroDivisionError", "", "a division by zero in Python numbers: a count (N, a batch size) that is 0, or "
+     "integer arithmetic where floats were meant."),
+    ("FloatingPointError", "", "numpy was told to raise on overflow or invalid values: use a stable formula "
+     "(the max trick for softmax, exp of -|x| for the sigmoid)."),
+    ("RecursionError", "", "a function that calls itself without end (a name reused for a helper?)."),
+    ("MemoryError", "", "an array far too large: an (N, N) broadcast of two (N,) and (N, 1) arrays?"),
+]
+
+
+def explain(exc: BaseException, label: str, args=(), kwargs=None) -> str:
+    """The note check.call adds to an exception: where it came from, on what, and the usual cause."""
+    shown = [_describe(a) for a in args] + [f"{k}={_describe(v)}" for k, v in (kwargs or {}).items()]
+    where = f"check: raised inside {label}({', '.join(shown)})"[:600]
+    name, text = type(exc).__name__, str(exc)
+    cause = next((c for n, t, c in _CAUSES if n == name and t in text), None)
+    return f"{where}\n  Likely cause: {cause}" if cause else where
 
 
 @contextlib.contextmanager

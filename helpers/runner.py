@@ -104,7 +104,8 @@ def _error_of(result, hidden: bool):
     err = result.error_before_exec or result.error_in_exec
     if err is None:
         return None
-    return {"ename": type(err).__name__, "evalue": str(err)[:20000], "hidden": hidden}
+    notes = "".join(f"\n{n}" for n in getattr(err, "__notes__", ()) if isinstance(n, str))
+    return {"ename": type(err).__name__, "evalue": (str(err) + notes)[:20000], "hidden": hidden}
 
 
 def bound_names(source: str) -> set[str]:

@@ -1,6 +1,7 @@
 """The notebook harness: for every assignment in source/, prove that
 (1) the source notebook executes top to bottom without error (hidden tests included,
-    against the stored reference values);
+    against the stored reference values), and every number its prose promises holds
+    (source/<a>/hidden/claims.py: the text quoted from a markdown cell, the expression, the tolerance);
 (2) autograding the reference solution gives full marks;
 (3) autograding the untouched release gives zero on every autograded test cell;
 (4) the release holds no solution (see test_build: verification and up-to-dateness);
@@ -8,16 +9,22 @@
     the tests it names, with its diagnosis in the failure message;
 (6) the class grader (sandboxed, judging outside the kernel) gives every one of these
     submissions exactly the per-test scores stock nbgrader gives;
+(6b) Validate tells the truth: the release's visible tests (run as nbgrader's Validate runs them)
+    pass the reference, and fail every catalogued mistake on one of its tests with its diagnosis,
+    and never fail a test that grading passes; mistakes only a hidden test can catch say why, and
+    stay under 5 % of the catalogue;
 (7) against the class grader, a submission that calls every function it can find outside the
     answer cells earns nothing, a crash (os._exit) in the first, a middle or the last answer cell
     costs only that function's tests, and no-oping every public function of helpers.check,
     helpers.reference and helpers.isolate gains a wrong submission nothing.
 Assignments added to source/ join automatically.
 """
+import json
 import shutil
 import tempfile
 from pathlib import Path
 
+import nbformat
 import pytest
 from attacks import crashing_submission, patching, scanning_submission
 
@@ -33,10 +40,23 @@ ASSIGNMENTS = [pytest.param(a, marks=pytest.mark.xdist_group(a)) for a in presen
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_source_notebook_executes(assignment, tmp_path):
+def test_source_notebook_executes_and_keeps_its_promises(assignment, tmp_path):
+    """The source runs top to bottom, and every number its prose promises (hidden/claims.py) holds."""
     work = tmp_path / assignment
     shutil.copytree(source_notebook(assignment).parent, work, ignore=shutil.ignore_patterns("hidden"))
-    nbs.execute(nbs.read(work / f"{assignment}.ipynb"), work, env={"COURSE_ASSIGNMENT": assignment})
+    nb = nbs.read(work / f"{assignment}.ipynb")
+    claims = grading.load_claims(assignment)
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    unanchored = [c.text for c in claims if c.text not in prose]
+    assert not unanchored, f"{assignment}: claims whose text is not in the prose (reworded?): {unanchored}"
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "import json as _json\nprint('CLAIMS' + _json.dumps([float(eval(_e)) for _e in %r]))" % [c.expr for c in claims]))
+    nbs.execute(nb, work, env={"COURSE_ASSIGNMENT": assignment})
+    printed = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+    measured = json.loads(printed.split("CLAIMS", 1)[1])
+    broken = [f"{c.text!r}: {c.expr} = {m:.6g}, promised {c.value:g} ± {c.tol:g}{' (relative)' if c.relative else ''}"
+              for c, m in zip(claims, measured) if not c.holds(m)]
+    assert not broken, f"{assignment}: the prose promises what the notebook does not do:\n" + "\n".join(broken)
 
 
 def pack(mistakes):
@@ -67,7 +87,8 @@ def graded(request):
     with tempfile.TemporaryDirectory(prefix=f"harness-{a}-") as tmp:
         stock = grading.autograde(a, subs, Path(tmp) / "stock")
         ours = _class_grade(a, {**subs, **attacks}, Path(tmp) / "ours")
-        yield a, groups, stock, ours
+        visible = grading.validate(a, {k: v for k, v in subs.items() if k != "release"}, Path(tmp) / "validate")
+        yield a, groups, stock, ours, visible
 
 
 def _answer_ids(a):
@@ -110,7 +131,7 @@ def _class_grade(a, subs, root):
 
 
 def test_reference_gets_full_marks(graded):
-    a, _, results, _ = graded
+    a, _, results, _, _ = graded
     ref = results["reference"]
     assert ref.status == "graded" and ref.cells, f"{a}: reference was not graded: {ref.detail}"
     failed = {c.grade_id: c.message for c in ref.cells.values() if not c.passed}
@@ -118,7 +139,7 @@ def test_reference_gets_full_marks(graded):
 
 
 def test_release_gets_zero_on_every_test(graded):
-    a, _, results, _ = graded
+    a, _, results, _, _ = graded
     rel = results["release"]
     assert rel.status == "graded" and rel.cells
     scored = {c.grade_id: c.score for c in rel.cells.values() if c.score > 0}
@@ -126,7 +147,7 @@ def test_release_gets_zero_on_every_test(graded):
 
 
 def test_every_mistake_loses_exactly_its_points(graded):
-    a, groups, results, _ = graded
+    a, groups, results, _, _ = graded
     assert groups, f"{a}: no realistic mistakes catalogued in source/{a}/hidden/mistakes.py"
     for i, group in enumerate(groups):
         r = results[f"group{i}"]
@@ -140,13 +161,49 @@ def test_every_mistake_loses_exactly_its_points(graded):
                 assert m.diagnosis in msg, f"{a}: mistake {m.name!r}: {m.diagnosis!r} not in message of {gid}:\n{msg}"
 
 
+def test_validate_passes_the_reference(graded):
+    a, _, _, _, visible = graded
+    assert not visible["reference"], f"{a}: Validate fails the reference solution on {visible['reference']}"
+
+
+def test_validate_catches_every_mistake_that_grading_catches(graded):
+    """What Validate says is what grading gives: each mistake fails a visible test of its own with its
+    diagnosis, and no visible test fails where grading gives the points."""
+    a, groups, _, _, visible = graded
+    problems = []
+    for i, group in enumerate(groups):
+        failed = visible[f"group{i}"]
+        graded_lost = set().union(*(m.fails for m in group))
+        if extra := sorted(set(failed) - graded_lost):
+            problems.append(f"{[m.name for m in group]}: Validate fails {extra}, which grading passes")
+        for m in group:
+            caught = [g for g in m.fails if g in failed]
+            if m.hidden_only:
+                if caught:
+                    problems.append(f"{m.name!r} is marked hidden-only ({m.hidden_only}) but Validate catches it "
+                                    f"on {caught}: drop the mark")
+            elif not caught:
+                problems.append(f"{m.name!r}: Validate passes it, grading takes {list(m.fails)}: add a visible "
+                                f"check (or mark it hidden_only with the reason)")
+            elif m.visible_text and not any(m.visible_text in failed[g] for g in caught):
+                problems.append(f"{m.name!r}: Validate fails {caught} without {m.visible_text!r}:\n"
+                                + "\n".join(failed[g][:1500] for g in caught))
+    assert not problems, f"{a}:\n" + "\n".join(problems)
+
+
+def test_hidden_only_mistakes_are_rare():
+    mistakes = [m for a in present_assignments() for m in grading.load_mistakes(a)]
+    hidden = [m.name for m in mistakes if m.hidden_only]
+    assert len(hidden) < 0.05 * len(mistakes), f"{len(hidden)} of {len(mistakes)} mistakes only hidden tests catch: {hidden}"
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_holds_no_solution(assignment):
     assert verify_release(assignment, course_root() / "release" / assignment) == []
 
 
 def test_class_grader_agrees_with_nbgrader(graded):
-    a, _, stock, ours = graded
+    a, _, stock, ours, _ = graded
     for student, r in stock.items():
         theirs = {c.grade_id: c.score for c in r.cells.values()}
         mine = {t.grade_id: t.points for t in _graded(a, ours[student]).tests}
@@ -161,13 +218,13 @@ def _graded(a, o):
 
 
 def test_reference_scanner_earns_nothing(graded):
-    a, _, _, ours = graded
+    a, _, _, ours, _ = graded
     o = _graded(a, ours["scanner"])
     assert o.score == 0, f"{a}: the scanner earned {[(t.grade_id, t.points) for t in o.tests if t.points]}"
 
 
 def test_a_crash_costs_only_its_own_function(graded):
-    a, groups, _, ours = graded
+    a, groups, _, ours, _ = graded
     mistakes = grading.load_mistakes(a)
     for gid in _sample_answers(a):
         o = _graded(a, ours[f"crash_{gid}"])
@@ -181,7 +238,7 @@ def test_a_crash_costs_only_its_own_function(graded):
 
 
 def test_patching_helpers_gains_nothing(graded):
-    a, groups, _, ours = graded
+    a, groups, _, ours, _ = graded
     for i, group in enumerate(groups[:2]):
         plain = {t.grade_id: t.points for t in _graded(a, ours[f"group{i}"]).tests}
         patched = {t.grade_id: t.points for t in _graded(a, ours[f"patched{i}"]).tests}
