@@ -94,6 +94,7 @@ class Outcome:
     detail: str = ""
     tests: list[TestVerdict] = field(default_factory=list)
     manual: dict[str, float] = field(default_factory=dict)   # written answers: grade_id -> max points
+    unanswered: list[str] = field(default_factory=list)      # written answers still holding the stub text
     seconds: float = 0.0
     digest: str = ""
     skipped_files: list[str] = field(default_factory=list)
@@ -243,6 +244,15 @@ class StandIns:
         return getattr(self.module(), name)(*args, **kwargs)
 
 
+STUB_TEXTS = ("YOUR ANSWER HERE",)
+
+
+def unanswered_written(student_nb, manual: dict[str, float]) -> list[str]:
+    """The written (hand-graded) answers that are missing, empty or still hold the release's stub text."""
+    text = {nbs.meta(c).get("grade_id"): c.source for c in student_nb.cells if nbs.is_solution(c)}
+    return [g for g in manual if not (t := str(text.get(g, "")).strip()) or any(stub in t for stub in STUB_TEXTS)]
+
+
 def build_plan(source_nb, answers: dict[str, str]) -> tuple[list[dict], list[str]]:
     """Cells to execute: the instructor's cells, with the student's answers in the answer cells."""
     plan, missing = [], []
@@ -333,6 +343,7 @@ def grade_one(student: str, assignment: str, folder: Path, limits: Limits, sandb
     except Exception as exc:   # nbformat raises several kinds on bad structure
         return fail_all("invalid notebook", str(exc)[:500])
     answers, warning = answers_of(student_nb, source_nb)
+    out.unanswered = unanswered_written(student_nb, out.manual)
     if not answers and warning:
         return fail_all("invalid notebook", warning)
     plan, missing = build_plan(source_nb, answers)

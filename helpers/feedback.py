@@ -35,10 +35,14 @@ def _summary(outcome) -> str:
     rows = "\n".join(
         f"| `{t.grade_id}` | {t.points:g} / {t.max_points:g} | {t.status} | {text(headline(t.message))} |"
         for t in outcome.tests)
-    manual = "".join(f"\n| `{g}` (written) | – / {p:g} | graded by hand | |" for g, p in outcome.manual.items())
+    manual = "".join(f"\n| `{g}` (written) | – / {p:g} | graded by hand | "
+                     f"{'not answered: still YOUR ANSWER HERE' if g in outcome.unanswered else 'answered'} |"
+                     for g, p in outcome.manual.items())
     detail = f"\n\n**Note:** {text(outcome.detail)}" if outcome.detail else ""
     return (f"# Feedback — {outcome.assignment}\n\nStudent: **{text(outcome.student)}** · autograded score "
-            f"**{outcome.score:g} / {outcome.max_score:g}** · status: **{outcome.status}**{detail}\n\n"
+            f"**{outcome.score:g} / {outcome.max_score:g}** · written answers graded by hand: "
+            f"**{sum(outcome.manual.values()):g}** points ({len(outcome.unanswered)} not answered) · "
+            f"status: **{outcome.status}**{detail}\n\n"
             f"| test | points | result | what went wrong (details below, under the test) |\n|---|---|---|---|\n{rows}{manual}")
 
 

@@ -31,12 +31,13 @@ def write_csv(records: list[dict], path: Path) -> None:
     tests = sorted({(r["assignment"], t["grade_id"]) for r in records for t in r["tests"]})
     with open(path, "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["student", "assignment", "status", "score", "max_score", "seconds"]
-                   + [f"{a}:{g}" for a, g in tests])
+        w.writerow(["student", "assignment", "status", "score", "max_score", "seconds",
+                    "written_points", "written_unanswered"] + [f"{a}:{g}" for a, g in tests])
         for r in sorted(records, key=lambda r: (r["student"], r["assignment"])):
             pts = {(r["assignment"], t["grade_id"]): f'{t["points"]:g} ({t["status"]})' for t in r["tests"]}
             w.writerow([r["student"], r["assignment"], r["status"], f'{_score(r):g}', f'{_max(r):g}',
-                        f'{r["seconds"]:.1f}'] + [pts.get(k, "") for k in tests])
+                        f'{r["seconds"]:.1f}', f'{sum(r.get("manual", {}).values()):g}',
+                        " ".join(r.get("unanswered", []))] + [pts.get(k, "") for k in tests])
 
 
 def _score(r):
@@ -115,7 +116,12 @@ def write_html(records: list[dict], path: Path) -> None:
         if r["status"] in NEEDS_HUMAN:
             reasons.append(f'{r["status"]}: {r["detail"]}')
         if r.get("manual"):
-            reasons.append("written answers to grade: " + ", ".join(r["manual"]))
+            blank = set(r.get("unanswered", ()))
+            answered = [g for g in r["manual"] if g not in blank]
+            if answered:
+                reasons.append("written answers to grade: " + ", ".join(answered))
+            if blank:
+                reasons.append("written answers NOT answered (still the stub): " + ", ".join(sorted(blank)))
         if reasons:
             human.append(f"<tr><td>{html.escape(r['student'])}</td><td>{html.escape(r['assignment'])}</td>"
                          f"<td>{html.escape('; '.join(reasons))}</td></tr>")

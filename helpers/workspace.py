@@ -302,7 +302,14 @@ def print_table(outcome, learner_nb, path: Path, stale=(), out=print) -> None:
             where.append(f"answer cell above it: cell {i} ({gid})")
         if where:
             out(f"      -> {', '.join(where)}")
-    out(f"  {'total':<{width}}  {'':>7}  {outcome.score:>3g}/{outcome.max_score:<3g}")
+    out(f"  {'total':<{width}}  {'':>7}  {outcome.score:>3g}/{outcome.max_score:<3g}  (autograded)")
+    if outcome.manual:
+        out(f"  written answers, graded by hand ({sum(outcome.manual.values()):g} more points):")
+        for gid, pts in outcome.manual.items():
+            cell = f"{number[gid]}/{ncells}" if gid in number else "-"
+            state = ("NOT ANSWERED: the cell still says YOUR ANSWER HERE" if gid in outcome.unanswered
+                     else "answered (graded by your instructor)")
+            out(f"  {gid:<{width}}  {cell:>7}  {'-':>3}/{pts:<3g}  {state}")
 
 
 # ------------------------------------------------------------------ solutions
