@@ -126,7 +126,12 @@ def with_mistakes(assignment: str, mistakes) -> object:
     """The reference submission with each mistake's solution cell replaced by its wrong code."""
     nb = reference_submission(assignment)
     cells = {nbs.meta(c).get("grade_id"): c for c in nb.cells if nbs.is_solution(c)}
+    seen: dict[str, str] = {}
     for m in mistakes:
+        if m.cell in seen:
+            raise ValueError(f"mistakes {seen[m.cell]!r} and {m.name!r} both replace answer cell {m.cell!r}: "
+                             f"one submission can hold one mistake per cell")
+        seen[m.cell] = m.name
         if m.cell not in cells:
             raise KeyError(f"mistake {m.name!r} names solution cell {m.cell!r}, which {assignment} lacks; "
                            f"solution cells: {sorted(k for k in cells if k)}")

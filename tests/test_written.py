@@ -66,3 +66,30 @@ def test_feedback_and_report_count_written_answers(tmp_path):
     page = (tmp_path / "r.html").read_text()
     assert "written answers to grade: written_a" in page
     assert "written answers NOT answered (still the stub): written_b" in page
+
+
+def test_one_submission_holds_one_mistake_per_cell():
+    """with_mistakes refuses two mistakes in one answer cell (the later would silently replace the earlier)."""
+    import pytest
+
+    mistakes = grading.load_mistakes(A)
+    cell = mistakes[0].cell
+    same = [m for m in mistakes if m.cell == cell][:2]
+    assert len(same) == 2, f"{A} catalogues two mistakes in {cell}"
+    with pytest.raises(ValueError, match="one mistake per cell"):
+        grading.with_mistakes(A, same)
+
+
+def test_the_demo_class_holds_the_mistakes_it_claims():
+    from helpers.demo import demo_class
+
+    subs = demo_class(A)
+    ref = {nbs.meta(c)["grade_id"]: c.source for c in grading.reference_submission(A).cells if nbs.is_solution(c)}
+    cells = {m.cell for m in grading.load_mistakes(A)}
+    for student in ("carl", "dora"):
+        changed = {nbs.meta(c)["grade_id"] for c in subs[student].cells
+                   if nbs.is_solution(c) and c.source != ref[nbs.meta(c)["grade_id"]]}
+        assert changed and changed <= cells, (student, changed)
+    carl = {nbs.meta(c)["grade_id"] for c in subs["carl"].cells
+            if nbs.is_solution(c) and c.source != ref[nbs.meta(c)["grade_id"]]}
+    assert carl == cells, "carl holds one mistake in every answer cell the catalogue covers"
