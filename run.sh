@@ -58,8 +58,9 @@ case "$verb" in
         set +e
         # Two xdist workers each run sandboxed kernels and serve reference stand-ins: one BLAS thread
         # per process keeps the two cores from being oversubscribed.
+        # Two workers; every test of one assignment (or group) stays in one worker (--dist loadgroup).
         OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} \
-            "$VENV/bin/python" -m pytest "$@"
+            "$VENV/bin/python" -m pytest -n 2 --dist loadgroup "$@"
         status=$?
         set -e
         if [ "$status" -eq 5 ]; then
