@@ -390,7 +390,9 @@ def diagnose(actual, expected, name="value", batch_size=None, reduced_from=None,
     diagnosis applies (never raises). Scalings are not diagnosed when `expected` is ~all zero.
     """
     a, e = _as_float(actual), _as_float(expected)
-    if a is None or e is None or _matches(a, e, MATCH_TOL):
+    # Within MATCH_TOL counts as correct, unless the test itself asks for more (then only the
+    # precision diagnosis can apply).
+    if a is None or e is None or _matches(a, e, MATCH_TOL if tol is None else min(MATCH_TOL, tol)):
         return None
     special = _nonfinite_diagnosis(a, e, name) or _shape_diagnosis(a, e, name, axis) or _size_diagnosis(a, e, name)
     if special:

@@ -530,3 +530,9 @@ def test_an_exact_zero_is_judged_on_the_scale_of_the_array():
     assert check.rel_error(np.array([1e-12]), np.array([0.0])) > 1e-7      # the bare measure would fail it
     msg = failure(check.assert_close, np.array([1e-6, 1.3, -0.7]), expected, "g", tol=1e-7)
     assert "max relative error 7.7e-05" in msg          # 1e-6 / (1 % of 1.3)
+
+
+def test_precision_below_the_match_tolerance_is_still_named(layer):
+    g = layer["dW"]
+    msg = failure(check.assert_close, g * (1 + 6e-7), g, "dW", tol=1e-7)
+    assert "close but only to a relative error of 3.0e-07" in msg
