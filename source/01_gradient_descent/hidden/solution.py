@@ -42,9 +42,19 @@ def wrong_df_dy(x, y):
     return {"the term x * (y + 2) is missing from df/dy: its y-derivative is x": dy - x}
 
 
+def _aliased(path):
+    '''The path a loop that appends one array and updates it in place returns: every row the final point.'''
+    return np.tile(path[-1], (len(path), 1))
+
+
+ALIASED = ("every point of the path is the same array object (all rows equal the final point): append a copy, "
+           "path.append(point.copy()), or make a new array each step, point = point - ...")
+
+
 def wrong_descent(x, y, step_size, steps):
     return {"the path ascends: step against the gradient, p - step_size * grad":
-            optimize_f(x, y, -step_size, steps)[2]}
+            optimize_f(x, y, -step_size, steps)[2],
+            ALIASED: _aliased(optimize_f(x, y, step_size, steps)[2])}
 
 
 def wrong_decay(x, y, step_size, steps, decay):
@@ -52,17 +62,33 @@ def wrong_decay(x, y, step_size, steps, decay):
             optimize_f(x, y, step_size * decay, steps, decay)[2],
             "the step size was not decayed: step t must use step_size * decay**t": optimize_f(x, y, step_size, steps)[2],
             "the path ascends: step against the gradient, p - step_size * grad":
-            optimize_f(x, y, -step_size, steps, decay)[2]}
+            optimize_f(x, y, -step_size, steps, decay)[2],
+            ALIASED: _aliased(optimize_f(x, y, step_size, steps, decay)[2])}
 
 
-def wrong_momentum(x, y, step_size, steps):
-    return {"the velocity is forgotten (plain gradient descent)": optimize_f(x, y, step_size, steps)[2]}
+def _momentum_ema(x, y, step_size, steps, momentum):
+    '''The moving-average form v = momentum * v + (1 - momentum) * grad, p = p - step_size * v: a wrong answer.'''
+    point, velocity, path = np.array([x, y], dtype=float), np.zeros(2), [np.array([x, y], dtype=float)]
+    for _ in range(steps):
+        velocity = momentum * velocity + (1 - momentum) * np.array(grad_f(point[0], point[1]))
+        point = point - step_size * velocity
+        path.append(point.copy())
+    return np.array(path)
+
+
+def wrong_momentum(x, y, step_size, steps, momentum):
+    out = {"the velocity is forgotten (plain gradient descent)": optimize_f(x, y, step_size, steps)[2]}
+    if momentum > 0:     # with momentum 0 the moving-average form is the right answer
+        out["the gradient was scaled by (1 - momentum): v = momentum * v + (1 - momentum) * grad is the "
+            "moving-average form of momentum (used by Adam), not this notebook's heavy ball: "
+            "v = momentum * v - step_size * grad, p = p + v"] = _momentum_ema(x, y, step_size, steps, momentum)
+    return out
 
 
 def wrong_choice_ends():
     '''Where a choice that misses the global minimum typically ends: the value of f there (capped at 1000).'''
     return {"gradient descent converged to the local minimum near (0.61, -0.30): a small step follows the "
-            "slope into the first valley; take a larger first step (about 0.15 to 0.5) and let decay shrink it":
+            "slope into the first valley; take a larger first step, one that jumps over that valley, and let decay shrink it":
             optimize_f(0.6, -0.3, 0.05, 500)[1],
             "gradient descent converged to the local minimum near (-2.85, 1.43): the early steps jumped too far; "
             "use a smaller step or a faster decay": optimize_f(-2.85, 1.43, 0.05, 500)[1],

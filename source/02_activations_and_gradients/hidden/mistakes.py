@@ -2,9 +2,11 @@
 
 Isolation: sigmoid_grad's visible test compares with central differences of the sigmoid's definition
 (not of the student's sigmoid), and its hidden test rebinds `sigmoid` to a correct private version;
-neuron_forward is judged relative to the student's sigmoid (hidden: rebound); neuron_backward's visible
-test judges only when the student's sigmoid/sigmoid_grad and bce/bce_grad agree with each other (else
-it prints a note), and its hidden test rebinds all four. So each mistake costs only its own function.
+its visible test also runs sigmoid_grad with scipy's expit in place of the student's sigmoid; neuron_forward
+is judged relative to the student's sigmoid (hidden: rebound); neuron_backward's visible test runs it with
+stand-ins built from scipy (expit, the Bernoulli log-likelihood and central differences) in place of the
+student's sigmoid, sigmoid_grad, bce and bce_grad, and its hidden test rebinds all four to the reference.
+So each mistake costs only its own function.
 """
 MISTAKES = [
     # ------------------------------------------------------------ sigmoid_naive
@@ -57,7 +59,7 @@ def sigmoid(x):
     e = np.exp(x[~pos])
     out[~pos] = e / (1.0 + e)
     return out
-''', fails=("correct_sigmoid",), diagnosis="integer arrays truncate"),
+''', fails=("correct_sigmoid",), diagnosis="keeps x's integer dtype"),
     # ------------------------------------------------------------- sigmoid_grad
     dict(cell="sigmoid_grad", name="x * (1 - x): the argument taken for the output",
          code='''
@@ -81,7 +83,7 @@ def relu(x):
 def relu(x):
     x[x < 0] = 0.0
     return x
-''', fails=("correct_relu",), diagnosis="relu changed its input x"),
+''', fails=("correct_relu",), diagnosis="writes into the caller's array"),
     # ---------------------------------------------------------------- relu_grad
     dict(cell="relu_grad", name="np.sign: -1 for negative x",
          code='''
@@ -126,7 +128,7 @@ def numerical_gradient(f, x, h=1e-5):
         x[i] = old
         grad[i] = (f_plus - f_minus) / h
     return grad
-''', fails=("correct_numerical_gradient",), diagnosis="twice the correct one"),
+''', fails=("correct_numerical_gradient",), diagnosis="divided by h instead of 2h"),
     dict(cell="numerical_gradient", name="perturbs the caller's x and never restores it",
          code='''
 def numerical_gradient(f, x, h=1e-5):
@@ -138,7 +140,7 @@ def numerical_gradient(f, x, h=1e-5):
         f_minus = f(x)
         grad[i] = (f_plus - f_minus) / (2 * h)
     return grad
-''', fails=("correct_numerical_gradient",), diagnosis="numerical_gradient changed its input x"),
+''', fails=("correct_numerical_gradient",), diagnosis="an entry was not restored after its perturbation"),
     dict(cell="numerical_gradient", name="works in place on x without a float copy (integer x: zeros)",
          code='''
 def numerical_gradient(f, x, h=1e-5):
@@ -153,6 +155,51 @@ def numerical_gradient(f, x, h=1e-5):
         grad[i] = (f_plus - f_minus) / (2 * h)
     return grad
 ''', fails=("correct_numerical_gradient",), diagnosis="x may be an integer array"),
+    dict(cell="numerical_gradient", name="float32 arithmetic",
+         code='''
+def numerical_gradient(f, x, h=1e-5):
+    x = np.array(x, dtype=np.float32)
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        f_plus = f(x)
+        x[i] = old - h
+        f_minus = f(x)
+        x[i] = old
+        grad[i] = (f_plus - f_minus) / (2 * h)
+    return grad
+''', fails=("correct_numerical_gradient",), diagnosis="float32"),
+    dict(cell="numerical_gradient", name="a large step h = 1e-1",
+         code='''
+def numerical_gradient(f, x, h=1e-1):
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        f_plus = f(x)
+        x[i] = old - h
+        f_minus = f(x)
+        x[i] = old
+        grad[i] = (f_plus - f_minus) / (2 * h)
+    return grad
+''', fails=("correct_numerical_gradient",), diagnosis="step h that is too large"),
+    dict(cell="numerical_gradient", name="a step h = 1e-3: close, but not to 1e-7",
+         code='''
+def numerical_gradient(f, x, h=1e-3):
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        f_plus = f(x)
+        x[i] = old - h
+        f_minus = f(x)
+        x[i] = old
+        grad[i] = (f_plus - f_minus) / (2 * h)
+    return grad
+''', fails=("correct_numerical_gradient",), diagnosis="step h that is too large"),
     dict(cell="numerical_gradient", name="perturbs all coordinates at once",
          code='''
 def numerical_gradient(f, x, h=1e-5):
@@ -240,7 +287,7 @@ def neuron_backward(X, w, z, y):
 def neuron_backward(X, w, z, y):
     dz = sigmoid(z) - y
     return np.outer(dz, w), X.T @ dz, float(np.sum(dz))
-''', fails=("correct_neuron_backward",), diagnosis="summed over the batch instead of averaging"),
+''', fails=("correct_neuron_backward",), diagnosis="the 1/N of the mean is missing"),
     dict(cell="neuron_backward", name="db averaged instead of summed",
          code='''
 def neuron_backward(X, w, z, y):

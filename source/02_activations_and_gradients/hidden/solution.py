@@ -70,12 +70,16 @@ def cos_weighted_sum(v):
 
 def wrong_numerical_gradients(f, x, h=1e-5):
     x = np.array(x, dtype=np.float64)
-    forward, fx = np.zeros_like(x), f(x)
+    forward, central, fx = np.zeros_like(x), np.zeros_like(x), f(x)
     for i in np.ndindex(x.shape):
-        xp = x.copy()
+        xp, xm = x.copy(), x.copy()
         xp[i] += h
+        xm[i] -= h
         forward[i] = (f(xp) - fx) / h
-    return {"forward differences (f(x + h e_i) - f(x)) / h: their error is of order h (about 1e-5 here); "
+        central[i] = (f(xp) - f(xm)) / (2 * h)
+    return {"divided by h instead of 2h: the two points x + h e_i and x - h e_i are 2h apart, so the central "
+            "difference is (f(x + h e_i) - f(x - h e_i)) / (2h)": 2 * central,
+            "forward differences (f(x + h e_i) - f(x)) / h: their error is of order h (about 1e-5 here); "
             "the central difference (f(x + h e_i) - f(x - h e_i)) / (2h) is accurate to about 1e-10": forward,
             "all coordinates were perturbed at once (f(x + h) - f(x - h)) / (2h), a single number: "
             "perturb one entry x[i] at a time and fill grad[i]": (f(x + h) - f(x - h)) / (2 * h)}
@@ -109,5 +113,8 @@ def wrong_neuron_grads(X, w, z, y, which):
         "the sigmoid derivative was applied to the output y_hat instead of the pre-activation z: "
         "use sigmoid_grad(z), not sigmoid_grad(y_hat)": dy * sigmoid_grad(sigmoid(z)),
         "the sigmoid's derivative is missing: dz = dL/dy_hat * sigmoid_grad(z)": dy}
+    if len(y) > 1:
+        wrong_dz[f"the 1/N of the mean is missing (N={len(y)}): the loss is the mean over the batch, so dL/dz "
+                 f"carries a factor 1/N"] = len(y) * dy * sigmoid_grad(z)
     through_z = {"dX": lambda dz: np.outer(dz, w), "dw": lambda dz: X.T @ dz, "db": lambda dz: float(np.sum(dz))}
     return {text: through_z[which](dz) for text, dz in wrong_dz.items()}
