@@ -2,7 +2,9 @@
 
 No mistake cascades: the deliverables (loss and gradients on the shipped batch) are checked in the hidden parts of
 correct_logistic_loss and correct_backward_pass with a forward pass computed by the test, and under grading
-correct_train runs the student's loop with reference stand-ins (hidden/solution.py) of the functions it calls.
+correct_train runs the student's loop with reference stand-ins (hidden/solution.py) of the functions it calls;
+its visible part runs the loop with stand-ins of its own (a linear model with the squared error), so Validate judges
+the loop alone too.
 """
 MISTAKES = [
     # ------------------------------------------------------------------ sigmoid_activation
@@ -33,6 +35,14 @@ def sigmoid_activation(s, eps=1e-7):
     out = np.clip(np.where(s >= 0, 1.0 / (1.0 + e), e / (1.0 + e)), eps, 1.0 - eps)
     return out, s * (1.0 - s)
 ''', fails=("correct_sigmoid_activation",), diagnosis="applied to s itself"),
+    dict(cell="sigmoid_activation", name="derivative computed from the unclipped output",
+         code='''
+def sigmoid_activation(s, eps=1e-7):
+    e = np.exp(-np.abs(s))
+    out = np.where(s >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    grad = out * (1.0 - out)
+    return np.clip(out, eps, 1.0 - eps), grad
+''', fails=("correct_sigmoid_activation",), diagnosis="computed from the unclipped output"),
     # ------------------------------------------------------------------ relu_activation
     dict(cell="relu_activation", name="ReLU derivative from out >= 0 (always 1)",
          code='''
@@ -60,7 +70,7 @@ def logistic_loss(g, y):
     y = y.reshape(-1, 1)
     loss = -(y * np.log(g) + (1 - y) * np.log(1 - g))
     return loss[:, 0], (y - g) / (g * (1 - g))
-''', fails=("correct_logistic_loss",), diagnosis="with the sign flipped"),
+''', fails=("correct_logistic_loss",), diagnosis="the sign of dL/dg is flipped"),
     dict(cell="logistic_loss", name="dL/dg = g - y (the sigmoid's derivative folded into the loss)",
          code='''
 def logistic_loss(g, y):
@@ -109,6 +119,29 @@ def create_weight_matrices(layer_dims, seed=0):
     return [np.random.randn(d_in, d_out) * np.sqrt(2.0 / d_in)
             for d_in, d_out in zip(layer_dims[:-1], layer_dims[1:])]
 ''', fails=("correct_create_weight_matrices",), diagnosis="same seed gave different weights"),
+    dict(cell="create_weight_matrices", name="scale sqrt(2 / D_out): fan-out instead of fan-in",
+         code='''
+def create_weight_matrices(layer_dims, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.normal(0.0, np.sqrt(2.0 / d_out), size=(d_in, d_out))
+            for d_in, d_out in zip(layer_dims[:-1], layer_dims[1:])]
+''', fails=("correct_create_weight_matrices",), diagnosis="sqrt(2 / D_out) (fan-out)"),
+    dict(cell="create_weight_matrices", name="scale sqrt(2 / (D_in + D_out)): fan-in + fan-out where He wants the fan-in",
+         code='''
+def create_weight_matrices(layer_dims, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.normal(0.0, np.sqrt(2.0 / (d_in + d_out)), size=(d_in, d_out))
+            for d_in, d_out in zip(layer_dims[:-1], layer_dims[1:])]
+''', fails=("correct_create_weight_matrices",),
+         diagnosis="sqrt(2 / (D_in + D_out)) (fan-in + fan-out"),
+    dict(cell="create_weight_matrices", name="variance 2 / D_in passed as the standard deviation",
+         code='''
+def create_weight_matrices(layer_dims, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.normal(0.0, 2.0 / d_in, size=(d_in, d_out))
+            for d_in, d_out in zip(layer_dims[:-1], layer_dims[1:])]
+''', fails=("correct_create_weight_matrices",),
+         diagnosis="the variance was used as the standard deviation"),
     # ------------------------------------------------------------------ create_bias_vectors
     dict(cell="create_bias_vectors", name="biases as column vectors (D_out, 1)",
          code='''
@@ -142,7 +175,7 @@ def forward_pass(X, weights, biases, activations):
         out, cache = layer_forward(X, W, b, activation)
         caches.append(cache)
     return out, caches
-''', fails=("correct_forward_pass",), diagnosis=""),
+''', fails=("correct_forward_pass",), diagnosis="every layer received the input X"),
     # ------------------------------------------------------------------ backward_pass
     dict(cell="backward_pass", name="gradients averaged twice (1/N in delta and again in dW, db)",
          code='''
@@ -216,7 +249,7 @@ def backward_pass(dL_dg, caches):
         dbs.append(delta.sum(axis=0))
         dL_da = delta @ W.T
     return dWs[::-1], dbs[::-1]
-''', fails=("correct_backward_pass",), diagnosis=""),
+''', fails=("correct_backward_pass",), diagnosis="the activation's derivative was not applied"),
     dict(cell="backward_pass", name="gradients returned last layer first",
          code='''
 def backward_pass(dL_dg, caches):
@@ -316,7 +349,7 @@ def train(X_train, y_train, X_test, y_test, layer_dims, lr=0.5, epochs=8, batch_
         history["test_loss"].append(test_loss)
         history["test_acc"].append(test_acc)
     return weights, biases, history
-''', fails=("correct_train",), diagnosis="Check the update"),
+''', fails=("correct_train",), diagnosis="moved up the gradient"),
     dict(cell="train", name="last, smaller minibatch of every epoch dropped",
          code='''
 def train(X_train, y_train, X_test, y_test, layer_dims, lr=0.5, epochs=8, batch_size=32, seed=0):
@@ -341,4 +374,28 @@ def train(X_train, y_train, X_test, y_test, layer_dims, lr=0.5, epochs=8, batch_
         history["test_acc"].append(test_acc)
     return weights, biases, history
 ''', fails=("correct_train",), diagnosis="not dropped"),
+    dict(cell="train", name="update rebinds the loop variable (W = W - lr * dW): the weights never change",
+         code='''
+def train(X_train, y_train, X_test, y_test, layer_dims, lr=0.5, epochs=8, batch_size=32, seed=0):
+    rng = np.random.default_rng(seed)
+    weights, biases = create_weight_matrices(layer_dims, seed=seed), create_bias_vectors(layer_dims)
+    activations = network_activations(len(weights))
+    history = {"train_loss": [], "train_acc": [], "test_loss": [], "test_acc": []}
+    for epoch in range(epochs):
+        order = rng.permutation(len(X_train))
+        for start in progress(range(0, len(X_train), batch_size)):
+            idx = order[start:start + batch_size]
+            g, caches = forward_pass(X_train[idx], weights, biases, activations)
+            losses, dL_dg = logistic_loss(g, y_train[idx])
+            dWs, dbs = backward_pass(dL_dg, caches)
+            for W, b, dW, db in zip(weights, biases, dWs, dbs):
+                W = W - lr * dW
+                b = b - lr * db
+            history["train_loss"].append(np.mean(losses))
+            history["train_acc"].append(np.mean((g[:, 0] > 0.5) == y_train[idx]))
+        test_loss, test_acc = evaluate(X_test, y_test, weights, biases)
+        history["test_loss"].append(test_loss)
+        history["test_acc"].append(test_acc)
+    return weights, biases, history
+''', fails=("correct_train",), diagnosis="the weights were never updated"),
 ]
