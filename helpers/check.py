@@ -22,7 +22,8 @@ from collections import Counter
 import numpy as np
 
 __all__ = ["CheckFailure", "rel_error", "numerical_gradient", "as_checked_array", "diagnose",
-           "assert_close", "assert_gradient_matches", "assert_true", "call", "explain", "last_warnings"]
+           "assert_close", "assert_gradient_matches", "assert_true", "call", "check_error", "explain",
+           "last_warnings"]
 
 FLOOR = 1e-8          # denominator floor of rel_error (as in cs231n)
 SCALE_FLOOR = 1e-2    # in checks, an entry's error is measured against at least 1 % of the largest expected entry
@@ -56,7 +57,7 @@ def _floor(expected) -> float:
     return max(FLOOR, SCALE_FLOOR * float(e.max())) if e.size else FLOOR
 
 
-def _check_error(actual, expected) -> float:
+def check_error(actual, expected) -> float:
     """The error a check compares with its tolerance: max relative error with the scaled floor."""
     errors = _rel_errors(actual, expected, _floor(expected))
     return float(np.max(errors)) if errors.size else 0.0
@@ -75,7 +76,7 @@ def rel_error(x, y) -> float:
 
 def _matches(actual: np.ndarray, candidate, tol: float) -> bool:
     """True when `candidate` has actual's shape and the same values up to `tol` (never raises on shape)."""
-    return candidate is not None and candidate.shape == actual.shape and _check_error(actual, candidate) <= tol
+    return candidate is not None and candidate.shape == actual.shape and check_error(actual, candidate) <= tol
 
 
 def _output_value(out, dout) -> float:
@@ -198,30 +199,36 @@ def as_checked_array(value, name, dtype_kind="f") -> np.ndarray:
 
 # --------------------------------------------------------------------- diagnoses
 
-def _nonfinite_diagnosis(a, e, name):
+def _nonfinite_diagnosis(a, e, name, warnings=None):
     """NaN/inf in the answer where the correct one is finite, its likely cause told apart by what
     numpy reported during the last check.call and by the kind of non-finite value."""
     bad = ~np.isfinite(a)
     if not bad.any() or not np.isfinite(e).all():
         return None
     count = f"your {name} contains NaN/inf ({int(bad.sum())} of {a.size} entries)"
-    said = " ".join(last_warnings)
-    neg_inf, pos_inf = bool(np.any(a == -np.inf)), bool(np.any(a == np.inf))
-    if "divide by zero encountered in log" in said or (neg_inf and not pos_inf and "overflow" not in said):
-        return (f"{count}: the log of 0. A probability underflowed to exactly 0 (even a stable softmax "
-                f"gives exp(-800) == 0): take logs of log-softmax (z - logsumexp(z)) instead of "
-                f"np.log(softmax(z)), or clip the probability away from 0 first.")
-    if "invalid value encountered in multiply" in said and "overflow" not in said:
+    said = " ".join(last_warnings if warnings is None else warnings)
+    neg_inf, pos_inf, nan = bool(np.any(a == -np.inf)), bool(np.any(a == np.inf)), bool(np.isnan(a).any())
+    log0 = ("the log of 0. A probability underflowed to exactly 0 (even a stable softmax gives exp(-800) == 0): "
+            "take logs of log-softmax (z - logsumexp(z)) instead of np.log(softmax(z)), or clip the "
+            "probability away from 0 first.")
+    overflow = ("an overflow. np.exp of a large number gives inf (and inf - inf or inf / inf gives NaN); use a "
+                "stable formula (for softmax and log-sum-exp: the max trick, subtracting the row max before "
+                "np.exp; for sigmoid: exp of -|x| only).")
+    # Most specific first: 0 * log 0 reports both the log's and the product's warning; an overflow
+    # that then makes a probability 0 reports the log too, but the overflow is the cause.
+    if nan and "invalid value encountered in multiply" in said and "overflow" not in said:
         return (f"{count}: 0 * log(0) = 0 * (-inf) gives NaN. Only the true class contributes to the "
                 f"cross-entropy: index the log-probabilities with the labels instead of multiplying by a "
                 f"one-hot matrix, or use log-softmax.")
-    if "overflow" in said or pos_inf:
-        return (f"{count}: an overflow. np.exp of a large number gives inf (and inf - inf or inf / inf "
-                f"gives NaN); use a stable formula (for softmax and log-sum-exp: the max trick, subtracting "
-                f"the row max before np.exp; for sigmoid: exp of -|x| only).")
+    if "overflow" in said:
+        return f"{count}: {overflow}"
+    if "divide by zero encountered in log" in said or (neg_inf and not pos_inf):
+        return f"{count}: {log0}"
     if "invalid value" in said:
         return (f"{count}: numpy reported {said!r}: an invalid operation (0 / 0, inf - inf, the sqrt or "
                 f"log of a negative number) produced NaN.")
+    if pos_inf:
+        return f"{count}: +inf is an overflow of np.exp, or -log(0) of an underflowed probability: {overflow}"
     return (f"{count}: a NaN came from 0 / 0, inf - inf or 0 * inf (an overflow earlier, or the log of 0); "
             f"print the intermediate arrays to find the first non-finite one.")
 
@@ -355,7 +362,7 @@ def _precision_diagnosis(a, e, name, dtype, tol):
     """Right to a few digits only: float32 arithmetic, or an imprecise method (a large step h)."""
     if tol is None or not np.isfinite(a).all():
         return None
-    error = _check_error(a, e)
+    error = check_error(a, e)
     if dtype is not None and np.dtype(dtype) in (np.float32, np.float16):
         return (f"your {name} is {np.dtype(dtype)} (about {7 if dtype == np.float32 else 3} significant digits), "
                 f"with relative error {error:.1e} > {tol:.0e}: compute in float64 (np.float64 inputs, no "
@@ -369,7 +376,7 @@ def _precision_diagnosis(a, e, name, dtype, tol):
 
 
 def diagnose(actual, expected, name="value", batch_size=None, reduced_from=None, axis=None,
-             mistakes=None, dtype=None, tol=None) -> str | None:
+             mistakes=None, dtype=None, tol=None, warnings=None) -> str | None:
     """Name the known mistake that `actual` matches, else return None.
 
     A match means a relative error (with the scaled floor of :func:`assert_close`) of at most
@@ -386,6 +393,9 @@ def diagnose(actual, expected, name="value", batch_size=None, reduced_from=None,
        the transpose with each factor; all zeros;
     6. only given ``tol``: the right answer to a few digits (float32 ``dtype``, an imprecise method).
 
+    ``warnings`` (default: :data:`last_warnings`) are the numpy warnings of the call that produced
+    `actual`, given explicitly where the value was computed elsewhere (the class grader).
+
     Returns None for a correct answer, for unrelated wrong answers, and for inputs where no
     diagnosis applies (never raises). Scalings are not diagnosed when `expected` is ~all zero.
     """
@@ -394,7 +404,7 @@ def diagnose(actual, expected, name="value", batch_size=None, reduced_from=None,
     # precision diagnosis can apply).
     if a is None or e is None or _matches(a, e, MATCH_TOL if tol is None else min(MATCH_TOL, tol)):
         return None
-    special = _nonfinite_diagnosis(a, e, name) or _shape_diagnosis(a, e, name, axis) or _size_diagnosis(a, e, name)
+    special = _nonfinite_diagnosis(a, e, name, warnings) or _shape_diagnosis(a, e, name, axis) or _size_diagnosis(a, e, name)
     if special:
         return special
     candidates = (_mistake_candidates(mistakes) + _reduction_candidates(e, name, reduced_from, axis)
@@ -421,7 +431,7 @@ def _worst_entries(a, e, checked, tol) -> str:
 def _report(a, e, name, tol, diagnosis, hint, reference="expected", checked=None) -> str | None:
     """The failure report for a value of the right shape, or None when it is within `tol`."""
     checked = np.ones(a.shape, dtype=bool) if checked is None else checked
-    error = _check_error(a[checked], e[checked])
+    error = check_error(a[checked], e[checked])
     if error <= tol:
         return None
     headline = (f"max relative error {error:.1e} > tolerance {tol:.1e}." if np.isfinite(error)
@@ -465,7 +475,7 @@ def assert_close(actual, expected, name, tol=1e-6, batch_size=None, reduced_from
     """
     a = as_checked_array(actual, name).astype(np.float64)
     e = np.asarray(expected, dtype=np.float64)
-    if a.shape == e.shape and _check_error(a, e) <= tol:
+    if a.shape == e.shape and check_error(a, e) <= tol:
         return None
     diagnosis = diagnose(a, e, name, batch_size=batch_size, reduced_from=reduced_from, axis=axis, mistakes=mistakes,
                          dtype=np.asarray(actual).dtype if type(actual) is np.ndarray else None, tol=tol)

@@ -598,6 +598,9 @@ class Kernel:
         if self.record_bytes > self.limits.results_bytes:
             raise InvalidResults(f"the values handed over exceed {self.limits.results_bytes} bytes")
         self.records[key] = value
+        said = msg.get("warnings")
+        if isinstance(said, list) and isinstance(self.records, Records):   # numpy's warnings, for the diagnosis only
+            self.records.warnings[key] = [w[:200] for w in said[:10] if isinstance(w, str)]
 
     def _call(self, msg: dict, deadline: float, kept: list[bytes]) -> None:
         """A stand-in call: run the reference outside; callable arguments are called back in the kernel."""
@@ -703,6 +706,16 @@ class Kernel:
                 pass
 
 
+class Records(dict):
+    """{value key: value} handed over by hidden checks, and .warnings: {value key: the numpy warnings
+    the kernel's last check.call captured} (student-controlled text: it only picks which NaN
+    diagnosis is shown, never a score)."""
+
+    def __init__(self):
+        super().__init__()
+        self.warnings: dict[str, list[str]] = {}
+
+
 class _KernelGone(Exception):
     """The kernel died or timed out while the grader waited for a call-back."""
 
@@ -742,7 +755,7 @@ def run_cells(cells: list[dict], workdir: Path, assignment: str, limits: Limits 
     limits = limits or Limits()
     runs = [CellRun(c["index"], c.get("grade_id"), c["kind"]) for c in cells]
     notebook_deadline = time.monotonic() + limits.notebook_seconds
-    kernel, completed, records = None, [], {}
+    kernel, completed, records = None, [], Records()
     try:
         for cell, run in zip(cells, runs):
             if time.monotonic() >= notebook_deadline:

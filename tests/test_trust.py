@@ -486,3 +486,33 @@ def test_stand_in_that_calls_back_after_the_deadline_is_refused(tmp_path):
     assert runs[0].status == "timeout", (runs[0].status, runs[0].error)
     assert [r.status for r in runs[1:]] == ["ok", "ok"] and "done" in runs[2].output
     assert late == ["TimeoutError"], late
+
+
+def test_hidden_checks_judge_as_visible_ones_and_tell_nan_causes_apart():
+    """The grader's judge uses assert_close's measure (an exact zero judged on the array's scale) and the
+    numpy warnings the kernel captured, which the record carries (helpers.reference._submit)."""
+    from helpers.reference import _public_failure
+
+    e = np.array([0.0, 1.3, -0.7])
+    assert _public_failure(np.array([1e-12, 1.3, -0.7]), e, "g", {"tol": 1e-7}) is None
+    assert "max relative error" in _public_failure(np.array([1e-6, 1.3, -0.7]), e, "g", {"tol": 1e-7})
+    loss = np.array([np.inf])
+    said = _public_failure(loss, np.array([2.3]), "loss", {}, ["divide by zero encountered in log"])
+    assert "the log of 0" in said and "overflow" not in said.split("Diagnosis:")[1][:40], said
+    said = _public_failure(loss, np.array([2.3]), "loss", {}, ["overflow encountered in exp"])
+    assert "Diagnosis: your loss contains NaN/inf (some entries): an overflow" in said, said
+
+
+def test_records_carry_the_kernels_warnings(tmp_path):
+    """A hidden check's record arrives with what numpy warned during the last check.call."""
+    ok, _ = sandbox_available()
+    work = tmp_path / "a"
+    work.mkdir()
+    hidden = ("### BEGIN HIDDEN TESTS\nimport numpy as np\nfrom helpers import check\nfrom helpers.reference import _submit\n"
+              "v = check.call(np.log, np.array([0.0, 1.0]))\n_submit('loss', v)\n### END HIDDEN TESTS")
+    cells = [{"index": 0, "grade_id": "correct_x", "kind": "test", "source": hidden, "stand_ins": []}]
+    runs, records = sandbox.run_cells(cells, work, "a", Limits(cell_seconds=20, notebook_seconds=60),
+                                      sandbox=ok, wanted={"correct_x": {"loss"}})
+    assert runs[0].status == "ok", runs[0].error
+    assert records["loss"][0] == -np.inf
+    assert records.warnings["loss"] == ["divide by zero encountered in log"], records.warnings
