@@ -1,8 +1,10 @@
 """Realistic wrong answers for 05_multiclass_line_search: each must lose exactly the points of `fails`.
 
-Isolation: softmax_cross_entropy (reference) does not call softmax; the hidden tests of later
-functions rebind their dependencies to private correct versions, and the visible test of
-gradient_descent runs on a quadratic, so each mistake costs only its own function's tests.
+Isolation: the hidden tests of later functions rebind their dependencies to reference stand-ins
+(isolate.use_reference); their visible parts, which Validate runs on the student's own functions, swap
+in small stand-ins of their own (a stable softmax and cross-entropy in the fused loss's test, the plain
+fused loss in compute_grad_loss's and the deliverable's), and the visible test of gradient_descent runs
+on a quadratic, so each mistake costs only its own function's tests, in Validate as in grading.
 compute_grad_loss has two graded cells (its own checks and the test-batch deliverable); a wrong
 compute_grad_loss loses both, by design: the deliverable is that function's output.
 """
@@ -46,15 +48,15 @@ MISTAKES = [
     dict(cell="softmax", name="softmax without the max trick (NaN at logits of 1000)",
          code=_SOFTMAX_DOC + '''    e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
-''', fails=("correct_softmax",), diagnosis="max trick"),
+''', fails=("correct_softmax",), diagnosis='Use the max trick'),
     dict(cell="softmax", name="softmax normalised over the wrong axis",
          code=_SOFTMAX_DOC + '''    e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=0, keepdims=True)
-''', fails=("correct_softmax",), diagnosis="wrong axis"),
+''', fails=("correct_softmax",), diagnosis='normalised over the wrong axis'),
     dict(cell="softmax", name="softmax shifted by the maximum of the whole matrix",
          code=_SOFTMAX_DOC + '''    e = np.exp(z - z.max())
     return e / e.sum(axis=1, keepdims=True)
-''', fails=("correct_softmax",), diagnosis="each row's maximum"),
+''', fails=("correct_softmax",), diagnosis="maximum of the whole array (1000) instead of each row's maximum"),
     dict(cell="softmax", name="softmax modifies its input in place",
          code=_SOFTMAX_DOC + '''    z -= z.max(axis=1, keepdims=True)
     e = np.exp(z)
@@ -63,7 +65,7 @@ MISTAKES = [
     dict(cell="softmax", name="softmax without keepdims (shapes do not broadcast)",
          code=_SOFTMAX_DOC + '''    e = np.exp(z - z.max(axis=1))
     return e / e.sum(axis=1)
-''', fails=("correct_softmax",), diagnosis=""),
+''', fails=("correct_softmax",), diagnosis='reduce with keepdims=True'),
     # ------------------------------------------------------------------ cross-entropy
     dict(cell="cross_entropy", name="cross-entropy summed instead of averaged",
          code=_CE_DOC + '''    return float(-np.sum(np.log(probs[np.arange(len(y)), y])))
@@ -71,6 +73,10 @@ MISTAKES = [
     dict(cell="cross_entropy", name="cross-entropy over all probabilities instead of the true class",
          code=_CE_DOC + '''    return float(-np.mean(np.log(probs)))
 ''', fails=("correct_cross_entropy",), diagnosis="true class"),
+    dict(cell="cross_entropy", name="cross-entropy as a one-hot product: 0 * log 0 = NaN where a probability is 0",
+         code=_CE_DOC + """    Y = one_hot(y, probs.shape[1])
+    return float(-np.mean(np.sum(Y * np.log(probs), axis=1)))
+""", fails=("correct_cross_entropy",), diagnosis="0 * log(0) = 0 * (-inf) gives NaN"),
     dict(cell="cross_entropy", name="cross-entropy without the minus sign",
          code=_CE_DOC + '''    return float(np.mean(np.log(probs[np.arange(len(y)), y])))
 ''', fails=("correct_cross_entropy",), diagnosis="sign flipped"),
@@ -82,14 +88,21 @@ MISTAKES = [
     d = p.copy()
     d[np.arange(n), y] -= 1
     return float(loss), d / n
-''', fails=("correct_softmax_cross_entropy",), diagnosis="log-sum-exp"),
+''', fails=("correct_softmax_cross_entropy",), diagnosis='a probability underflowed to exactly 0 and log(0) = -inf'),
     dict(cell="softmax_cross_entropy", name="log-sum-exp without the max trick",
          code=_SCE_DOC + '''    n = logits.shape[0]
     log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
     d = np.exp(log_probs)
     d[np.arange(n), y] -= 1
     return float(-log_probs[np.arange(n), y].mean()), d / n
-''', fails=("correct_softmax_cross_entropy",), diagnosis="+-1000"),
+''', fails=("correct_softmax_cross_entropy",), diagnosis='np.exp(1000) overflowed to inf'),
+    dict(cell="softmax_cross_entropy", name="dlogits made float64 by a float64 one-hot matrix (training 4x slower)",
+         code=_SCE_DOC + """    n = logits.shape[0]
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    d = (np.exp(log_probs) - one_hot(y, logits.shape[1])) / n
+    return float(-log_probs[np.arange(n), y].mean()), d
+""", fails=("correct_softmax_cross_entropy",), diagnosis="float32 logits should give float32 dlogits"),
     dict(cell="softmax_cross_entropy", name="gradient not divided by N",
          code=_SCE_DOC + '''    n = logits.shape[0]
     shifted = logits - logits.max(axis=1, keepdims=True)
@@ -130,11 +143,11 @@ MISTAKES = [
     dict(cell="compute_grad_loss", name="sigmoid derivative applied to the pre-activation A",
          code=_grad_loss('''    dA = (dZ @ W2.T) * A * (1.0 - A)
     grads = {"W1": X.T @ dA, "b1": dA.sum(axis=0), "W2": S.T @ dZ, "b2": dZ.sum(axis=0)}'''),
-         fails=("correct_compute_grad_loss", "correct_test_batch"), diagnosis="db1"),
+         fails=("correct_compute_grad_loss", "correct_test_batch"), diagnosis='applied to the pre-activation A'),
     dict(cell="compute_grad_loss", name="sigmoid derivative forgotten",
          code=_grad_loss('''    dA = dZ @ W2.T
     grads = {"W1": X.T @ dA, "b1": dA.sum(axis=0), "W2": S.T @ dZ, "b2": dZ.sum(axis=0)}'''),
-         fails=("correct_compute_grad_loss", "correct_test_batch"), diagnosis="db1"),
+         fails=("correct_compute_grad_loss", "correct_test_batch"), diagnosis='S (1 - S) is missing'),
     dict(cell="compute_grad_loss", name="db1 summed over the wrong axis",
          code=_grad_loss('''    dA = (dZ @ W2.T) * S * (1.0 - S)
     grads = {"W1": X.T @ dA, "b1": dA.sum(axis=1), "W2": S.T @ dZ, "b2": dZ.sum(axis=0)}'''),
@@ -205,7 +218,26 @@ MISTAKES = [
         alpha *= beta
         f_new = forward_loss(step_params(params, grads, alpha), X_train, y_train)
     return alpha, f_new
-''', fails=("correct_armijo_line_search",), diagnosis=""),
+''', fails=("correct_armijo_line_search",), diagnosis='not a pure function'),
+    dict(cell="armijo_line_search", name="line search gives up one shrink early (max_shrinks steps tried, not max_shrinks + 1)",
+         code=_ARMIJO_SIG + """    g2 = sum(float(np.sum(g * g)) for g in grads.values())
+    for k in range(max_shrinks):
+        alpha = alpha0 * beta ** k
+        f_new = f(step_params(params, grads, alpha))
+        if f_new <= f0 - sigma * alpha * g2:
+            break
+    return alpha, f_new
+""", fails=("correct_armijo_line_search",), diagnosis="one shrink too few"),
+    dict(cell="armijo_line_search", name="line search shrinks once more after the last failed try",
+         code=_ARMIJO_SIG + """    g2 = sum(float(np.sum(g * g)) for g in grads.values())
+    alpha = alpha0
+    for _ in range(max_shrinks + 1):
+        f_new = f(step_params(params, grads, alpha))
+        if f_new <= f0 - sigma * alpha * g2:
+            break
+        alpha *= beta
+    return alpha, f_new
+""", fails=("correct_armijo_line_search",), diagnosis="one shrink too many"),
     # ------------------------------------------------------------------ gradient descent
     dict(cell="gradient_descent", name="history records the loss after the step",
          code=_GD_SIG + '''    history, steps, a0 = {"train_loss": [], "train_acc": []}, [], alpha0

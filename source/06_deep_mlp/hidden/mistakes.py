@@ -1,10 +1,13 @@
 """Realistic wrong answers for 06_deep_mlp: each must lose exactly the points of `fails`.
 
-When graded, a test that builds on other functions gets correct stand-ins for them
-(helpers.isolate.use_reference, from hidden/solution.py), so a mistake in one function costs only
-that function's test; train_epoch keeps the student's sgd_step (an in-place update cannot be stood in),
-but is judged with weight_decay=0 except for the size of the decay step, which no sgd_step slip below
-changes. The entries marked "isolation" prove it for wrong caches, which used to reach later tests.
+A test that builds on other functions judges it alone, in Validate as in grading: its visible part swaps in
+stand-ins written out in the test cell (the formulas of task 1 for mlp_forward, central differences of the
+layers and caches built by the test for mlp_backward, a stable softmax for the losses, spies for train_epoch),
+and its hidden part gets reference stand-ins (helpers.isolate.use_reference, from hidden/solution.py). So a
+mistake in one function costs only that function's test. train_epoch's hidden part keeps the student's
+sgd_step (an in-place update cannot be stood in), but is judged with weight_decay=0 except for the decay
+step relative to the student's own sgd_step's, which no sgd_step slip below changes. The entries marked
+"isolation" prove it for wrong caches and wrong layers, which used to reach later tests.
 """
 
 DENSE_FORWARD = '''
@@ -164,6 +167,10 @@ MISTAKES = [
     dict(cell="dense_forward", name="x overwritten by the output, so the cache holds the output",
          code=DENSE_FORWARD.format(body="x = x @ W + b\n    return x, (x, W)"),
          fails=("correct_dense_forward",), diagnosis="the cache holds the output instead of the input x"),
+    # isolation: a forward pass that drops the bias costs only dense_forward (not dense_backward, mlp_forward, mlp_backward)
+    dict(cell="dense_forward", name="bias added with the wrong sign (x @ W - b)",
+         code=DENSE_FORWARD.format(body="return x @ W - b, (x, W)"),
+         fails=("correct_dense_forward",), diagnosis="dense_forward(x, W, b) is wrong"),
     # ------------------------------------------------------------------ dense_backward
     dict(cell="dense_backward", name="dW averaged over the batch a second time",
          code=DENSE_BACKWARD.format(**{**GOOD_DB, "dW": "x.T @ dout / len(x)"}),
@@ -184,6 +191,9 @@ MISTAKES = [
     dict(cell="relu", name="upstream gradient multiplied by z",
          code=RELU.format(fwd="np.maximum(z, 0)", bwd="da * cache"),
          fails=("correct_relu",), diagnosis="multiplied by z"),
+    dict(cell="relu", name="ReLU derivative taken as 1 at exactly z = 0 (z >= 0)",
+         code=RELU.format(fwd="np.maximum(z, 0)", bwd="da * (cache >= 0)"),
+         fails=("correct_relu",), diagnosis="the derivative at exactly z = 0 was taken as 1"),
     # ------------------------------------------------------------------ create_dense_sequential
     dict(cell="create_dense_sequential", name="He init with the wrong fan (fan_out)",
          code=CREATE.format(std="np.sqrt(2.0 / fan_out)", bias="np.zeros(fan_out, dtype=dtype)"),
@@ -194,6 +204,20 @@ MISTAKES = [
     dict(cell="create_dense_sequential", name="biases initialised randomly",
          code=CREATE.format(std="np.sqrt(2.0 / fan_in)", bias="(rng.standard_normal(fan_out) * 0.1).astype(dtype)"),
          fails=("correct_create_dense_sequential",), diagnosis="biases should start at zero"),
+    dict(cell="create_dense_sequential", name="first and last layer built from hidden_sizes[0] and hidden_sizes[-1] (no hidden layer fails)",
+         code='''
+def create_dense_sequential(n_in, n_out, hidden_sizes, init="he", rng=None, dtype=np.float64):
+    if init not in ("he", "normal"):
+        raise ValueError(init)
+    rng = np.random.default_rng(0) if rng is None else rng
+    pairs = [(n_in, hidden_sizes[0]), *zip(hidden_sizes[:-1], hidden_sizes[1:]), (hidden_sizes[-1], n_out)]
+    params = {}
+    for l, (fan_in, fan_out) in enumerate(pairs, start=1):
+        std = np.sqrt(2.0 / fan_in) if init == "he" else 0.1
+        params[f"W{l}"] = (rng.standard_normal((fan_in, fan_out)) * std).astype(dtype)
+        params[f"b{l}"] = np.zeros(fan_out, dtype=dtype)
+    return params
+''', fails=("correct_create_dense_sequential",), diagnosis="with hidden_sizes=[] (no hidden layer"),
     # ------------------------------------------------------------------ mlp_forward
     dict(cell="mlp_forward", name="ReLU on the output layer too",
          code=MLP_FORWARD.format(relu_if="True"),
@@ -219,17 +243,31 @@ def mlp_forward(params, X):
     # ------------------------------------------------------------------ mlp_backward
     dict(cell="mlp_backward", name="ReLU skipped on the way back",
          code=MLP_BACKWARD.format(order="range(len(caches), 0, -1)", relu_if="False"),
-         fails=("correct_mlp_backward",), diagnosis=""),
+         fails=("correct_mlp_backward",), diagnosis='relu_backward was never called'),
     dict(cell="mlp_backward", name="layers walked in forward order",
          code=MLP_BACKWARD.format(order="range(1, len(caches) + 1)", relu_if="relu_cache is not None"),
-         fails=("correct_mlp_backward",), diagnosis=""),
+         fails=("correct_mlp_backward",), diagnosis='it must walk them backwards'),
+    dict(cell="mlp_backward", name="gradients divided by the batch size again (04's habit)",
+         code='''
+def mlp_backward(dlogits, caches):
+    grads = {}
+    d = dlogits
+    N = len(dlogits)
+    for l in range(len(caches), 0, -1):
+        dense_cache, relu_cache = caches[l - 1]
+        if relu_cache is not None:
+            d = relu_backward(d, relu_cache)
+        d, dW, db = dense_backward(d, dense_cache)
+        grads[f"W{l}"], grads[f"b{l}"] = dW / N, db / N
+    return grads
+''', fails=("correct_mlp_backward",), diagnosis="divided by the batch size"),
     # ------------------------------------------------------------------ softmax
     dict(cell="softmax", name="softmax without the max trick",
          code=SOFTMAX.format(shifted="z"),
-         fails=("correct_softmax",), diagnosis="subtract each row's own maximum"),
+         fails=("correct_softmax",), diagnosis="Subtract each row's own maximum before np.exp (the max trick)"),
     dict(cell="softmax", name="global max subtracted instead of each row's",
          code=SOFTMAX.format(shifted="z - z.max()"),
-         fails=("correct_softmax",), diagnosis="subtract each row's own maximum"),
+         fails=("correct_softmax",), diagnosis="maximum of the whole array (1000) instead of each row's maximum"),
     # ------------------------------------------------------------------ softmax_cross_entropy
     dict(cell="softmax_cross_entropy", name="gradient not divided by N",
          code=CE.format(loss="-log_probs[rows, y].mean()", dlogits="dlogits"),
@@ -243,14 +281,17 @@ def mlp_forward(params, X):
     dict(cell="softmax_cross_entropy", name="loss as log of a naive softmax",
          code=CE.format(loss="-np.log((np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True))[rows, y]).mean()",
                         dlogits="dlogits / N"),
-         fails=("correct_softmax_cross_entropy",), diagnosis="log-sum-exp"),
+         fails=("correct_softmax_cross_entropy",), diagnosis='np.exp(1000) overflowed to inf. Compute log p with the log-sum-exp formula'),
     # ------------------------------------------------------------------ mse_loss
     dict(cell="mse_loss", name="averaged over classes too (np.mean)",
          code=MSE.format(copy="probs.copy()", loss="np.mean(diff ** 2)", grad="2 * diff / diff.size"),
-         fails=("correct_mse_loss",), diagnosis="averaged over the classes"),
+         fails=("correct_mse_loss",), diagnosis='averaged over all N*K entries (np.mean) instead of summing over the classes and averaging over the batch, and the 1/2 left out'),
+    dict(cell="mse_loss", name="mean over all entries, halved (np.mean(diff ** 2) / 2)",
+         code=MSE.format(copy="probs.copy()", loss="np.mean(diff ** 2) / 2", grad="diff / N"),
+         fails=("correct_mse_loss",), diagnosis="averaged over all N*K entries (np.mean(diff ** 2) / 2)"),
     dict(cell="mse_loss", name="the 1/2 left out of the loss",
          code=MSE.format(copy="probs.copy()", loss="np.sum(diff ** 2) / N", grad="diff / N"),
-         fails=("correct_mse_loss",), diagnosis="twice the correct one"),
+         fails=("correct_mse_loss",), diagnosis='the 1/2 left out: twice the correct loss'),
     dict(cell="mse_loss", name="probs modified in place",
          code=MSE.format(copy="probs", loss="0.5 * np.sum(diff ** 2) / N", grad="diff / N"),
          fails=("correct_mse_loss",), diagnosis="must not modify its input"),
@@ -274,6 +315,9 @@ def mlp_forward(params, X):
     dict(cell="sgd_step", name="weight decay applied to the biases",
          code=SGD.format(**{**GOOD_SGD, "decay_if": "weight_decay"}),
          fails=("correct_sgd_step",), diagnosis="applied to the bias"),
+    dict(cell="sgd_step", name="weight decay doubled (2 lambda W)",
+         code=SGD.format(**{**GOOD_SGD, "sign": "+ 2 *"}),
+         fails=("correct_sgd_step",), diagnosis="weight decay doubled"),
     dict(cell="sgd_step", name="new arrays instead of an in-place update",
          code=SGD.format(**{**GOOD_SGD, "update": "params[key] = value - lr * grad"}),
          fails=("correct_sgd_step",), diagnosis="in place"),
@@ -302,17 +346,21 @@ def sgd_step(params, grads, lr, weight_decay=0.0):
     # ------------------------------------------------------------------ train_epoch
     dict(cell="train_epoch", name="the optimizer step forgotten",
          code=train(step="pass"),
-         fails=("correct_train_epoch",), diagnosis="is the update applied?"),
+         fails=("correct_train_epoch",), diagnosis='is the update applied?'),
     dict(cell="train_epoch", name="MSE through the softmax without the Jacobian",
          code=train(mse_dlogits="dprobs"),
-         fails=("correct_train_epoch",), diagnosis=""),
+         fails=("correct_train_epoch",), diagnosis="mlp_backward received mse_loss's dprobs"),
     dict(cell="train_epoch", name="the last minibatch's loss returned instead of the mean",
          code=train(result="float(losses[-1])"),
-         fails=("correct_train_epoch",), diagnosis=""),
+         fails=("correct_train_epoch",), diagnosis="the last minibatch's loss was returned"),
     dict(cell="train_epoch", name="shuffled with the global numpy generator, ignoring rng",
          code=train(batches="np.array_split(np.random.permutation(len(X)), -(-len(X) // batch_size))"),
-         fails=("correct_train_epoch",), diagnosis=""),
+         fails=("correct_train_epoch",), diagnosis='never called iterate_minibatches'),
     dict(cell="train_epoch", name="weight decay never passed on",
          code=train(step="sgd_step(params, grads, lr)"),
-         fails=("correct_train_epoch",), diagnosis=""),
+         fails=("correct_train_epoch",), diagnosis='weight decay never passed on'),
+    dict(cell="train_epoch", name="weight decay applied twice (added to the gradients and passed to sgd_step)",
+         code=train(step="grads = {k: g + weight_decay * params[k] if k.startswith('W') else g for k, g in grads.items()}\n"
+                         "        sgd_step(params, grads, lr, weight_decay)"),
+         fails=("correct_train_epoch",), diagnosis="weight decay applied twice"),
 ]
