@@ -200,11 +200,17 @@ def invalid_ids(root: Path) -> list[str]:
     return sorted(repr(p.name) for p in sub.iterdir() if not STUDENT_ID.match(p.name) or p.is_symlink())
 
 
+# CPython 3.11's ast.parse is not safe in concurrent threads ("SystemError: AST constructor recursion
+# depth mismatch", seen when two notebooks were graded at once): the grader's threads parse one at a time.
+_AST_LOCK = threading.Lock()
+
+
 def stand_in_names(source: str) -> set[str]:
     """Names a test cell asks reference stand-ins for: isolate.use_reference("a", ...) / reference("b")."""
     names = set()
     try:
-        tree = ast.parse(source)
+        with _AST_LOCK:
+            tree = ast.parse(source)
     except SyntaxError:
         return names
     for node in ast.walk(tree):

@@ -25,9 +25,16 @@ import ast
 import linecache
 import os
 import shutil
+import signal
 import sys
 
 _MISSING = object()
+_in_cell = [False]     # the grader's interrupt (SIGINT) stops a running cell, never the runner itself
+
+
+def _on_interrupt(signum, frame):
+    if _in_cell[0]:
+        raise KeyboardInterrupt
 
 
 class StandInError(RuntimeError):
@@ -192,6 +199,19 @@ def run_test_cell(shell, cell: dict):
     return error
 
 
+def _run_cell(shell, cell: dict, kind, pristine) -> dict | None:
+    if kind == "test":
+        for name, value in pristine.items():
+            getattr(shell, name)[:] = value
+        sys.settrace(None)
+        sys.setprofile(None)
+        return run_test_cell(shell, cell)
+    result = shell.run_cell("".join(s["source"] for s in cell["segments"]), store_history=False)
+    if kind == "code":
+        _forget_instructor_code(shell)
+    return _error_of(result, False)
+
+
 def main() -> int:
     control = os.fdopen(int(sys.argv[1]) if len(sys.argv) > 1 else 3, "wb", buffering=0)
     _warm_imports()
@@ -205,6 +225,8 @@ def main() -> int:
     # What a student's cell may change to skip or rewrite the tests that follow it.
     pristine = {name: list(getattr(shell, name)) for name in
                 ("input_transformers_cleanup", "input_transformers_post", "ast_transformers")}
+    # An interrupt that arrives between cells (the grader gave up on a cell just as it ended) is ignored.
+    signal.signal(signal.SIGINT, _on_interrupt)
     channel.send({"event": "ready"})
     while True:
         cell = channel.receive()
@@ -213,17 +235,13 @@ def main() -> int:
         kind = cell.get("kind")
         reference.current_cell = cell.get("grade_id")
         channel.send({"event": "begin", "index": cell["index"]})
-        if kind == "test":
-            for name, value in pristine.items():
-                getattr(shell, name)[:] = value
-            sys.settrace(None)
-            sys.setprofile(None)
-            error = run_test_cell(shell, cell)
-        else:
-            result = shell.run_cell("".join(s["source"] for s in cell["segments"]), store_history=False)
-            error = _error_of(result, False)
-            if kind == "code":
-                _forget_instructor_code(shell)
+        _in_cell[0] = True
+        try:
+            error = _run_cell(shell, cell, kind, pristine)
+        except KeyboardInterrupt:
+            error = {"ename": "KeyboardInterrupt", "evalue": "interrupted by the grader", "hidden": False}
+        finally:
+            _in_cell[0] = False
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
         channel.send({"event": "end", "index": cell["index"], "error": error})
