@@ -84,6 +84,7 @@ class TestVerdict:
     status: str            # passed | failed | timeout | crashed | output limit | invalid results | not run
     message: str = ""      # what the student reads ('' when passed): made by the grader, never kernel text
     detail: str = ""       # the kernel's own error text: untrusted, shown only to a learner's `check`
+    visible_failed: bool = False   # the visible part raised (what Validate, run by the student, shows)
 
 
 @dataclass
@@ -309,14 +310,14 @@ def _verdict(cell, run, checks) -> TestVerdict:
     failed = [m for _, ok, m in checks if not ok]
     if run.status == "ok" and not failed:
         return TestVerdict(gid, pts, pts, "passed")
-    detail = "" if run.error is None else _untrusted(f"{run.error.get('ename', '')}: {run.error.get('evalue', '')}")
+    detail = "" if run.error is None else _untrusted(f"{run.error.get('ename', '')}: {run.error.get('evalue', '')}", 6000)
     if run.status == "ok":
         return TestVerdict(gid, 0.0, pts, "failed", failed[0], detail)
     if run.status == "error":
         # A hidden check's diagnosis, made here from the values, says more than the bare error.
         diagnosed = [m for m in failed if "no value was handed in" not in m]
         message = diagnosed[0] if diagnosed else _error_message(run.error)
-        return TestVerdict(gid, 0.0, pts, "failed", message, detail)
+        return TestVerdict(gid, 0.0, pts, "failed", message, detail, visible_failed=not run.error.get("hidden"))
     return TestVerdict(gid, 0.0, pts, run.status, _STATUS_TEXT.get(run.status, run.status), detail)
 
 

@@ -6,9 +6,9 @@
 (3) autograding the untouched release gives zero on every autograded test cell;
 (4) the release holds no solution (see test_build: verification and up-to-dateness);
 (5) every realistic mistake in source/<a>/hidden/mistakes.py loses exactly the points of
-    the tests it names, with its diagnosis in the failure message;
-(6) the class grader (sandboxed, judging outside the kernel) gives every one of these
-    submissions exactly the per-test scores stock nbgrader gives;
+    the tests it names under the class grader, with its diagnosis in what the grader reports;
+(6) the class grader (sandboxed, judging outside the kernel) gives the reference, the release and
+    the first two groups of mistakes exactly the per-test scores stock nbgrader gives;
 (6b) Validate tells the truth: the release's visible tests (run as nbgrader's Validate runs them)
     pass the reference, and fail every catalogued mistake on one of its tests with its diagnosis,
     and never fail a test that grading passes; mistakes only a hidden test can catch say why, and
@@ -84,11 +84,22 @@ def graded(request):
     attacks = {"scanner": scanning_submission(a)}
     attacks.update({f"crash_{gid}": crashing_submission(a, gid) for gid in _sample_answers(a)})
     attacks.update({f"patched{i}": patching(grading.with_mistakes(a, g)) for i, g in enumerate(groups[:2])})
+    # Stock nbgrader grades the reference, the release and the first two mistake groups (proof that the
+    # notebooks work under plain nbgrader, and that the class grader agrees with it); every group goes
+    # through the class grader and through Validate.
+    stocked = {k: v for k, v in subs.items() if k in ("reference", "release", "group0", "group1")}
     with tempfile.TemporaryDirectory(prefix=f"harness-{a}-") as tmp:
-        stock = grading.autograde(a, subs, Path(tmp) / "stock")
+        stock = grading.autograde(a, stocked, Path(tmp) / "stock")
         ours = _class_grade(a, {**subs, **attacks}, Path(tmp) / "ours")
-        visible = grading.validate(a, {k: v for k, v in subs.items() if k != "release"}, Path(tmp) / "validate")
-        yield a, groups, stock, ours, visible
+        # What Validate shows: the visible part of each test cell as the class grader ran it (the release's
+        # cells, inputs and order; a visible part runs before the hidden checks of its cell), and, for the
+        # reference and two groups, nbgrader's Validate itself (nbclient on the release notebook), which
+        # test_validate_is_what_the_class_grader_saw compares with.
+        visible = {name: {t.grade_id: t.detail for t in o.tests if t.visible_failed}
+                   for name, o in ours.items() if name in subs and name != "release"}
+        real = grading.validate(a, {k: v for k, v in subs.items() if k in ("reference", "group0", "group1")},
+                                Path(tmp) / "validate")
+        yield a, groups, stock, ours, (visible, real)
 
 
 def _answer_ids(a):
@@ -149,29 +160,47 @@ def test_release_gets_zero_on_every_test(graded):
 
 
 def test_every_mistake_loses_exactly_its_points(graded):
-    a, groups, results, _, _ = graded
+    """Graded by the class grader: each group loses exactly its mistakes' tests, each with the mistake's
+    diagnosis in what the grader reports (the hidden check's message, or the visible failure's text)."""
+    from helpers.reference import public
+
+    a, groups, _, ours, _ = graded
     assert groups, f"{a}: no realistic mistakes catalogued in source/{a}/hidden/mistakes.py"
     for i, group in enumerate(groups):
-        r = results[f"group{i}"]
-        lost = {c.grade_id for c in r.cells.values() if not c.passed}
+        verdicts = {t.grade_id: t for t in _graded(a, ours[f"group{i}"]).tests}
+        lost = {g for g, t in verdicts.items() if t.status != "passed"}
         expected = set().union(*(m.fails for m in group))
         assert lost == expected, (f"{a}: mistakes {[m.name for m in group]} lost {sorted(lost)}, "
                                   f"expected {sorted(expected)}")
         for m in group:
             for gid in m.fails:
-                msg = r.cells[gid].message
-                assert m.diagnosis in msg, f"{a}: mistake {m.name!r}: {m.diagnosis!r} not in message of {gid}:\n{msg}"
+                text = verdicts[gid].message + "\n" + verdicts[gid].detail
+                assert m.diagnosis in text or public(m.diagnosis) in text, \
+                    f"{a}: mistake {m.name!r}: {m.diagnosis!r} not in what the grader reports for {gid}:\n{text}"
 
 
 def test_validate_passes_the_reference(graded):
-    a, _, _, _, visible = graded
-    assert not visible["reference"], f"{a}: Validate fails the reference solution on {visible['reference']}"
+    a, _, _, _, (visible, real) = graded
+    assert not real["reference"], f"{a}: Validate fails the reference solution on {real['reference']}"
+    assert not visible["reference"], f"{a}: the reference's visible tests fail under the class grader: {visible['reference']}"
+
+
+def test_validate_is_what_the_class_grader_saw(graded):
+    """nbgrader's Validate and the visible parts run by the class grader fail the same tests, with the same text."""
+    a, _, _, _, (visible, real) = graded
+    for name, failed in real.items():
+        assert set(failed) == set(visible[name]), f"{a}/{name}: Validate fails {sorted(failed)}, " \
+                                                  f"the class grader's visible parts {sorted(visible[name])}"
+        for gid, text in failed.items():
+            head = text.splitlines()[0][:150]
+            assert head in visible[name][gid], f"{a}/{name}/{gid}: Validate printed {head!r}, the grader saw " \
+                                               f"{visible[name][gid][:300]!r}"
 
 
 def test_validate_catches_every_mistake_that_grading_catches(graded):
     """What Validate says is what grading gives: each mistake fails a visible test of its own with its
     diagnosis, and no visible test fails where grading gives the points."""
-    a, groups, _, _, visible = graded
+    a, groups, _, _, (visible, _) = graded
     problems = []
     for i, group in enumerate(groups):
         failed = visible[f"group{i}"]
@@ -205,7 +234,9 @@ def test_release_holds_no_solution(assignment):
 
 
 def test_class_grader_agrees_with_nbgrader(graded):
+    """On the reference, the release and two groups of mistakes, the per-test scores are stock nbgrader's."""
     a, _, stock, ours, _ = graded
+    assert {"reference", "release", "group0"} <= set(stock), sorted(stock)
     for student, r in stock.items():
         theirs = {c.grade_id: c.score for c in r.cells.values()}
         mine = {t.grade_id: t.points for t in _graded(a, ours[student]).tests}
