@@ -74,10 +74,23 @@ def pack(mistakes):
     return groups
 
 
+_HARNESS: dict = {}      # assignment -> the graders' results, computed once per process
+
+
 @pytest.fixture(scope="module", params=ASSIGNMENTS)
 def graded(request):
-    """One run of each grader per assignment: the reference, the release, and the mistakes, packed."""
+    """One run of each grader per assignment: the reference, the release, and the mistakes, packed.
+
+    Cached per process: under xdist a worker that runs out of queued tests tears its module
+    fixtures down, and would otherwise grade the whole assignment again for the tests that follow
+    (CI's durations showed two full runs per assignment)."""
     a = request.param
+    if a not in _HARNESS:
+        _HARNESS[a] = _run_graders(a)
+    return _HARNESS[a]
+
+
+def _run_graders(a):
     groups = pack(grading.load_mistakes(a))
     subs = {"reference": grading.reference_submission(a), "release": grading.release_submission(a)}
     subs.update({f"group{i}": grading.with_mistakes(a, g) for i, g in enumerate(groups)})
@@ -85,8 +98,8 @@ def graded(request):
     attacks.update({f"crash_{gid}": crashing_submission(a, gid) for gid in _sample_answers(a)})
     attacks.update({f"patched{i}": patching(grading.with_mistakes(a, g)) for i, g in enumerate(groups[:2])})
     # Stock nbgrader grades the reference, the release and the first two mistake groups (proof that the
-    # notebooks work under plain nbgrader, and that the class grader agrees with it); every group goes
-    # through the class grader and through Validate.
+    # notebooks work under plain nbgrader, and that the class grader agrees with it); every submission
+    # goes through the class grader.
     stocked = {k: v for k, v in subs.items() if k in ("reference", "release", "group0", "group1")}
     with tempfile.TemporaryDirectory(prefix=f"harness-{a}-") as tmp:
         stock = grading.autograde(a, stocked, Path(tmp) / "stock")
@@ -99,7 +112,7 @@ def graded(request):
                    for name, o in ours.items() if name in subs and name != "release"}
         real = grading.validate(a, {k: v for k, v in subs.items() if k in ("reference", "group0", "group1")},
                                 Path(tmp) / "validate")
-        yield a, groups, stock, ours, (visible, real)
+    return a, groups, stock, ours, (visible, real)
 
 
 def _answer_ids(a):
