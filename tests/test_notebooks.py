@@ -199,15 +199,21 @@ def test_validate_passes_the_reference(graded):
 
 
 def test_validate_is_what_the_class_grader_saw(graded):
-    """nbgrader's Validate and the visible parts run by the class grader fail the same tests, with the same text."""
+    """nbgrader's Validate and the visible parts run by the class grader fail the same tests, with the same
+    message (numbers aside: a test whose hidden part rebinds a dependency to its reference before the
+    visible part runs measures a different error, not a different verdict)."""
+    import re
+
+    def shape(text):
+        return re.sub(r"-?\d[\d.]*(e[+-]?\d+)?", "#", text.splitlines()[0][:150])
+
     a, _, _, _, (visible, real) = graded
     for name, failed in real.items():
         assert set(failed) == set(visible[name]), f"{a}/{name}: Validate fails {sorted(failed)}, " \
                                                   f"the class grader's visible parts {sorted(visible[name])}"
         for gid, text in failed.items():
-            head = text.splitlines()[0][:150]
-            assert head in visible[name][gid], f"{a}/{name}/{gid}: Validate printed {head!r}, the grader saw " \
-                                               f"{visible[name][gid][:300]!r}"
+            assert shape(text) == shape(visible[name][gid]), \
+                f"{a}/{name}/{gid}: Validate printed {text[:200]!r}, the grader saw {visible[name][gid][:200]!r}"
 
 
 def test_validate_catches_every_mistake_that_grading_catches(graded):
