@@ -85,15 +85,20 @@ class Mistake:
         return self.visible_diagnosis or self.diagnosis
 
 
-def load_mistakes(assignment: str) -> list[Mistake]:
-    """The assignment's catalogue of mistakes, from source/<a>/hidden/mistakes.py (never released)."""
-    path = course_root() / "source" / assignment / HIDDEN_DIRNAME / "mistakes.py"
+def _hidden_list(assignment: str, filename: str, name: str, kind) -> list:
+    """The list `name` of source/<a>/hidden/<filename> (never released), as `kind` objects; [] without the file."""
+    path = course_root() / "source" / assignment / HIDDEN_DIRNAME / filename
     if not path.is_file():
         return []
-    spec = importlib.util.spec_from_file_location(f"_mistakes_{assignment}", path)
+    spec = importlib.util.spec_from_file_location(f"_{path.stem}_{assignment}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return [m if isinstance(m, Mistake) else Mistake(**m) for m in module.MISTAKES]
+    return [x if isinstance(x, kind) else kind(**x) for x in getattr(module, name)]
+
+
+def load_mistakes(assignment: str) -> list[Mistake]:
+    """The assignment's catalogue of mistakes, from source/<a>/hidden/mistakes.py."""
+    return _hidden_list(assignment, "mistakes.py", "MISTAKES", Mistake)
 
 
 @dataclass
@@ -112,14 +117,8 @@ class Claim:
 
 
 def load_claims(assignment: str) -> list[Claim]:
-    """The assignment's checked prose claims, from source/<a>/hidden/claims.py (never released)."""
-    path = course_root() / "source" / assignment / HIDDEN_DIRNAME / "claims.py"
-    if not path.is_file():
-        return []
-    spec = importlib.util.spec_from_file_location(f"_claims_{assignment}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return [c if isinstance(c, Claim) else Claim(**c) for c in module.CLAIMS]
+    """The assignment's checked prose claims, from source/<a>/hidden/claims.py."""
+    return _hidden_list(assignment, "claims.py", "CLAIMS", Claim)
 
 
 def with_mistakes(assignment: str, mistakes) -> object:
