@@ -130,7 +130,7 @@ class _StandingIn:
         return False
 
 
-def standing_in(*objects, **replacements) -> _StandingIn:
+def standing_in(*objects, within=None, **replacements) -> _StandingIn:
     """Rebind the notebook's functions to stand-ins for a ``with`` block, then give them back.
 
     The one way a *visible* test judges a function alone: the functions it calls are replaced by
@@ -142,8 +142,15 @@ def standing_in(*objects, **replacements) -> _StandingIn:
 
     An object given positionally contributes its attributes named in its ``NAMES`` tuple (a class
     of stand-ins that share state, e.g. a log of the minibatches a training loop used).
+
+    The names are rebound where the caller looks them up: in the caller's globals (a test cell), or,
+    from a check in ``helpers.checks``, in ``within``: the student's function (its notebook's globals)
+    or a namespace dict.
     """
-    namespace = sys._getframe(1).f_globals
+    if within is None:
+        namespace = sys._getframe(1).f_globals
+    else:
+        namespace = within if isinstance(within, dict) else within.__globals__
     for obj in objects:
         for name in getattr(obj, "NAMES", ()):
             replacements.setdefault(name, getattr(obj, name))

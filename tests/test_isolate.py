@@ -14,3 +14,11 @@ def test_standing_in_restores_on_failure():
 def test_skip_fails_with_reason():
     with pytest.raises(AssertionError, match="Skipped: do X"):
         isolate.skip("do X")
+
+
+def test_standing_in_within_a_function_rebinds_its_globals():
+    ns = {}
+    exec("def caller():\n    return dep()\ndef dep():\n    return 'student'", ns)
+    with isolate.standing_in(within=ns["caller"], dep=lambda: "stand-in"):
+        assert ns["caller"]() == "stand-in"
+    assert ns["caller"]() == "student"
