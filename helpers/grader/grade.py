@@ -64,7 +64,7 @@ SAFE_EXCEPTIONS = {
     "KeyError", "LinAlgError", "ModuleNotFoundError", "NameError", "NotImplementedError", "OverflowError",
     "RecursionError", "RuntimeError", "StandInError", "StopIteration", "SyntaxError", "TypeError",
     "UnboundLocalError", "ValueError", "ZeroDivisionError", "IndentationError", "MemoryError",
-    "AxisError", "UFuncTypeError", "ReferenceValuesError", "UnicodeDecodeError", "OSError", "FileNotFoundError"}
+    "AxisError", "UFuncTypeError", "ReferenceValuesError", "Skipped", "UnicodeDecodeError", "OSError", "FileNotFoundError"}
 
 
 class GraderError(RuntimeError):
