@@ -127,18 +127,12 @@ def'''),
             fails=('correct_numerical_gradient',),
             diagnosis='forward differences',
             patch=[
-        Replace('''zeros_like(x)
-    for''',
-                '''zeros_like(x)
-    fx = f(x)
-    for'''),
-        Replace('''f_plus = f(x)
-        x[i] = old - h
-        f_minus = f(x)
-        x[i] = old                             # restore before the next coordinate
-        grad[i] = (f_plus - f_minus) / (2 * h)''',
-                '''grad[i] = (f(x) - fx) / h
-        x[i] = old''')]),
+        Replace('''old - h
+''',
+                '''old
+'''),
+        Replace('(2 * h)',
+                'h')]),
     Mistake(cell='numerical_gradient', name='divides by h instead of 2h',
             fails=('correct_numerical_gradient',),
             diagnosis='divided by h instead of 2h',
@@ -151,14 +145,9 @@ def'''),
             fails=('correct_numerical_gradient',),
             diagnosis='an entry was not restored after its perturbation',
             patch=[
-        Replace('''x = np.array(x, dtype=np.float64)          # a private float copy
-    grad = np.zeros_like(x''',
-                'grad = np.zeros(x.shape'),
-        Replace('''old = x[i]
-        x[i] = old +''',
-                'x[i] +='),
-        Replace('= old -',
-                '-= 2 *'),
+        Replace('''    x = np.array(x, dtype=np.float64)          # a private float copy
+''',
+                ''),
         Replace('''        x[i] = old                             # restore before the next coordinate
 ''',
                 '')]),
@@ -273,15 +262,8 @@ def'''),
             fails=('correct_neuron_backward',),
             diagnosis='applied to the upstream gradient',
             patch=[
-        Replace('''          # (N,) upstream gradient dL/dy_hat, includes the 1/N
-    dz = dy_hat * sigmoid_grad(z)        # (N,) chain rule: sigma' at the pre-activation z
-    dX = np.outer(dz, w)                 # (N, D): dz_n / dX_nd = w_d
-    dw = X.T @ dz                        # (D,): summed over the batch
-    db = float(np.sum(dz))               # summed over the batch
-    return dX, dw, db''',
-                '''
-    dz = dy_hat * sigmoid_grad(dy_hat)
-    return np.outer(dz, w), X.T @ dz, float(np.sum(dz))''')]),
+        Replace('sigmoid_grad(z) ',
+                'sigmoid_grad(dy_hat) ')]),
     Mistake(cell='neuron_backward', name='sigmoid derivative applied to the output y_hat',
             fails=('correct_neuron_backward',),
             diagnosis='applied to the output y_hat',
@@ -298,52 +280,24 @@ def'''),
             fails=('correct_neuron_backward',),
             diagnosis='the 1/N of the mean is missing',
             patch=[
-        Replace('''y_hat = sigmoid(z)
-    dy_hat = bce_grad(y_hat, y)          # (N,) upstream gradient dL/dy_hat, includes the 1/N
-    dz = dy_hat * sigmoid_grad(z)        # (N,) chain rule: sigma' at the pre-activation z
-    dX = np.outer(dz, w)                 # (N, D): dz_n / dX_nd = w_d
-    dw = X.T @ dz                        # (D,): summed over the batch
-    db = float(np.sum(dz))               # summed over the batch
-    return dX, dw, db''',
-                '''dz = sigmoid(z) - y
-    return np.outer(dz, w), X.T @ dz, float(np.sum(dz))''')]),
+        Replace('dy_hat * sigmoid_grad(z)',
+                'y_hat - y')]),
     Mistake(cell='neuron_backward', name='db averaged instead of summed',
             fails=('correct_neuron_backward',),
             diagnosis='did you average twice?',
             patch=[
-        Replace('''y_hat = sigmoid(z)
-    dy_hat = bce_grad(y_hat, y)          # (N,) upstream gradient dL/dy_hat, includes the 1/N
-    dz = dy_hat * sigmoid_grad(z)        # (N,) chain rule: sigma' at the pre-activation z
-    dX = np.outer(dz, w)                 # (N, D): dz_n / dX_nd = w_d
-    dw = X.T @ dz                        # (D,): summed over the batch
-    db = float(np.sum(dz))               # summed over the batch
-    return dX, dw, db''',
-                '''dz = bce_grad(sigmoid(z), y) * sigmoid_grad(z)
-    return np.outer(dz, w), X.T @ dz, float(np.mean(dz))''')]),
+        Replace('.sum(',
+                '.mean(')]),
     Mistake(cell='neuron_backward', name='dw as a column (D, 1)',
             fails=('correct_neuron_backward',),
             diagnosis='same values, but shape (3, 1)',
             patch=[
-        Replace('''y_hat = sigmoid(z)
-    dy_hat = bce_grad(y_hat, y)          # (N,) upstream gradient dL/dy_hat, includes the 1/N
-    dz = dy_hat * sigmoid_grad(z)        # (N,) chain rule: sigma' at the pre-activation z
-    dX = np.outer(dz, w)                 # (N, D): dz_n / dX_nd = w_d
-    dw = X.T @ dz                        # (D,): summed over the batch
-    db = float(np.sum(dz))               # summed over the batch
-    return dX, dw, db''',
-                '''dz = bce_grad(sigmoid(z), y) * sigmoid_grad(z)
-    return np.outer(dz, w), X.T @ dz[:, None], float(np.sum(dz))''')]),
+        Replace(' dz  ',
+                ' dz[:, None]  ')]),
     Mistake(cell='neuron_backward', name='dX transposed: np.outer(w, dz)',
             fails=('correct_neuron_backward',),
             diagnosis='the transpose of the correct one',
             patch=[
-        Replace('''y_hat = sigmoid(z)
-    dy_hat = bce_grad(y_hat, y)          # (N,) upstream gradient dL/dy_hat, includes the 1/N
-    dz = dy_hat * sigmoid_grad(z)        # (N,) chain rule: sigma' at the pre-activation z
-    dX = np.outer(dz, w)                 # (N, D): dz_n / dX_nd = w_d
-    dw = X.T @ dz                        # (D,): summed over the batch
-    db = float(np.sum(dz))               # summed over the batch
-    return dX, dw, db''',
-                '''dz = bce_grad(sigmoid(z), y) * sigmoid_grad(z)
-    return np.outer(w, dz), X.T @ dz, float(np.sum(dz))''')]),
+        Replace('dz, w',
+                'w, dz')]),
 ]

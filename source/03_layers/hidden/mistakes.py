@@ -12,10 +12,7 @@ MISTAKES = [
             diagnosis='sqrt(1 / n_in)',
             patch=[
         Replace('6.0 / (n_in + n_out)',
-                '1.0 / n_in'),
-        Replace('return dy @ self.W.T',
-                '''dx = dy @ self.W.T
-        return dx''')]),
+                '1.0 / n_in')]),
     Mistake(cell='linear', name='Glorot bound sqrt(6 / n_in)',
             fails=('correct_linear_init',),
             diagnosis='sqrt(6 / n_in) (fan-in only)',
@@ -23,10 +20,7 @@ MISTAKES = [
         Replace('''/ (n_in + n_out))
 ''',
                 '''/ n_in)
-'''),
-        Replace('return dy @ self.W.T',
-                '''dx = dy @ self.W.T
-        return dx''')]),
+''')]),
     Mistake(cell='linear', name='Glorot bound sqrt(6 / n_out) (fan-out instead of fan-in + fan-out)',
             fails=('correct_linear_init',),
             diagnosis='sqrt(6 / n_out) (fan-out only)',
@@ -34,28 +28,19 @@ MISTAKES = [
         Replace('''/ (n_in + n_out))
 ''',
                 '''/ n_out)
-'''),
-        Replace('return dy @ self.W.T',
-                '''dx = dy @ self.W.T
-        return dx''')]),
+''')]),
     Mistake(cell='linear', name='He standard deviation sqrt(2 / n_in) used as the Glorot bound',
             fails=('correct_linear_init',),
             diagnosis="He's standard deviation (fan-in only",
             patch=[
         Replace('6.0 / (n_in + n_out)',
-                '2.0 / n_in'),
-        Replace('return dy @ self.W.T',
-                '''dx = dy @ self.W.T
-        return dx''')]),
+                '2.0 / n_in')]),
     Mistake(cell='linear', name='bound sqrt(2) / n_in (square root of the numerator only, fan-in only)',
             fails=('correct_linear_init',),
             diagnosis='the square root covers only the numerator',
             patch=[
         Replace('6.0 / (n_in + n_out))',
-                '2.0) / n_in'),
-        Replace('return dy @ self.W.T',
-                '''dx = dy @ self.W.T
-        return dx''')]),
+                '2.0) / n_in')]),
     Mistake(cell='linear', name='bound sqrt(6 / (n_in * n_out)) (fans multiplied instead of added)',
             fails=('correct_linear_init',),
             diagnosis='added, not multiplied',
@@ -63,64 +48,43 @@ MISTAKES = [
         Replace('''/ (n_in + n_out))
 ''',
                 '''/ (n_in * n_out))
-'''),
-        Replace('return dy @ self.W.T',
-                '''dx = dy @ self.W.T
-        return dx''')]),
+''')]),
     Mistake(cell='linear', name='Glorot standard deviation used as the uniform bound',
             fails=('correct_linear_init',),
             diagnosis='Glorot *standard deviation*',
             patch=[
         Replace('(6.',
-                '(2.'),
-        Replace('return dy @ self.W.T',
-                '''dx = dy @ self.W.T
-        return dx''')]),
+                '(2.')]),
     Mistake(cell='linear', name='Glorot normal instead of uniform',
             fails=('correct_linear_init',),
             diagnosis='does not look uniform',
             patch=[
         Replace('uniform(-bound, bound',
-                'normal(0.0, np.sqrt(2.0 / (n_in + n_out))'),
-        Replace('return dy @ self.W.T',
-                '''dx = dy @ self.W.T
-        return dx''')]),
+                'normal(0.0, np.sqrt(2.0 / (n_in + n_out))')]),
     Mistake(cell='linear', name='uniform on [0, a) instead of [-a, a)',
             fails=('correct_linear_init',),
             diagnosis='not centred on 0',
             patch=[
         Replace('rng.uniform(-bound, bound, size=',
-                'bound * rng.random('),
-        Replace('return dy @ self.W.T',
-                '''dx = dy @ self.W.T
-        return dx''')]),
+                'bound * rng.random(')]),
     Mistake(cell='linear', name='global np.random instead of the rng given',
             fails=('correct_linear_init',),
             diagnosis='drawn from the rng you are given',
             patch=[
         Replace(' rng.',
-                ' np.random.'),
-        Replace('return dy @ self.W.T',
-                '''dx = dy @ self.W.T
-        return dx''')]),
+                ' np.random.')]),
     Mistake(cell='linear', name='bias forgotten in forward',
             fails=('correct_linear_forward',),
             diagnosis='the bias b was not added',
             patch=[
         Replace(' + self.b',
-                ''),
-        Replace('return dy @ self.W.T',
-                '''dx = dy @ self.W.T
-        return dx''')]),
+                '')]),
     Mistake(cell='linear', name='dW = dy.T @ x (transposed)',
             fails=('correct_linear_backward',),
             diagnosis='transpose of the correct one',
             patch=[
         Replace('x.T @ dy',
-                'dy.T @ x'),
-        Replace('return dy @ self.W.T',
-                '''dx = dy @ self.W.T
-        return dx''')]),
+                'dy.T @ x')]),
     Mistake(cell='linear', name='dW averaged over the batch (1/N twice)',
             fails=('correct_linear_backward',),
             diagnosis='did you average twice?',
@@ -128,10 +92,7 @@ MISTAKES = [
         Replace('''dy
 ''',
                 '''dy / len(x)
-'''),
-        Replace('return dy @ self.W.T',
-                '''dx = dy @ self.W.T
-        return dx''')]),
+''')]),
     Mistake(cell='linear', name='db averaged instead of summed',
             fails=('correct_linear_backward',),
             diagnosis='the mean over axis 0 where the sum is expected',
@@ -172,9 +133,6 @@ MISTAKES = [
             fails=('correct_linear_step',),
             diagnosis='moved up the gradient',
             patch=[
-        Replace('return dy @ self.W.T',
-                '''dx = dy @ self.W.T
-        return dx'''),
         Replace('''-= lr * self.dW
         self.b -''',
                 '''+= lr * self.dW
@@ -273,10 +231,7 @@ MISTAKES = [
     for _ in bar:
         order = rng.permutation''',
                 '''for _ in helpers.progress(range(epochs), desc="epochs"):
-        order = np.arange'''),
-        Replace('''        bar.set_postfix(train_loss=f"{history['train_loss'][-1]:.3f}", train_acc=f"{history['train_acc'][-1]:.3f}")
-''',
-                '')]),
+        order = np.arange''')]),
     Mistake(cell='fit', name='fit shuffles once, before the first epoch',
             fails=('correct_fit',),
             diagnosis='every epoch used the same order',
@@ -286,29 +241,17 @@ MISTAKES = [
         order = rng.permutation(N)''',
                 '''shuffled = rng.permutation(N)
     for _ in helpers.progress(range(epochs), desc="epochs"):
-        order = shuffled'''),
-        Replace('''        bar.set_postfix(train_loss=f"{history['train_loss'][-1]:.3f}", train_acc=f"{history['train_acc'][-1]:.3f}")
-''',
-                '')]),
+        order = shuffled''')]),
     Mistake(cell='fit', name='fit forgets the last partial minibatch',
             fails=('correct_fit',),
             diagnosis='The last partial minibatch is missing',
             patch=[
-        Replace('''bar = helpers.progress(range(epochs), desc="epochs")
-    for _ in bar''',
-                'for _ in helpers.progress(range(epochs), desc="epochs")'),
         Replace(' N, ',
-                ' N - mb_size + 1, '),
-        Replace('''        bar.set_postfix(train_loss=f"{history['train_loss'][-1]:.3f}", train_acc=f"{history['train_acc'][-1]:.3f}")
-''',
-                '')]),
+                ' N - mb_size + 1, ')]),
     Mistake(cell='fit', name='fit steps before backward',
             fails=('correct_fit',),
             diagnosis='then net.step(learning_rate) once per minibatch',
             patch=[
-        Replace('''bar = helpers.progress(range(epochs), desc="epochs")
-    for _ in bar''',
-                'for _ in helpers.progress(range(epochs), desc="epochs")'),
         Replace('''y[batch])
       ''',
                 '''y[batch])
@@ -318,8 +261,5 @@ MISTAKES = [
             net.step(learning_rate)
    ''',
                 '''dz)
-   '''),
-        Replace('''        bar.set_postfix(train_loss=f"{history['train_loss'][-1]:.3f}", train_acc=f"{history['train_acc'][-1]:.3f}")
-''',
-                '')]),
+   ''')]),
 ]

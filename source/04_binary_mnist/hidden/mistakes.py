@@ -216,9 +216,6 @@ MISTAKES = [
             fails=('correct_backward_pass',),
             diagnosis='the transpose of',
             patch=[
-        Replace('''N = dL_dg.shape[0]
-    dL_da = dL_dg / N                           # the mean over the batch, taken once''',
-                'dL_da = dL_dg / dL_dg.shape[0]'),
         Replace('''                    # (N, D_out)
         dWs.append(x.T @ delta)                 # (D_in, D_out): sums over the batch
         dbs.append(delta.sum(axis=0))           # (D_out,)
@@ -231,9 +228,6 @@ MISTAKES = [
             fails=('correct_backward_pass',),
             diagnosis='Sum delta over the batch',
             patch=[
-        Replace('''N = dL_dg.shape[0]
-    dL_da = dL_dg / N                           # the mean over the batch, taken once''',
-                'dL_da = dL_dg / dL_dg.shape[0]'),
         Replace('''                    # (N, D_out)
         dWs.append(x.T @ delta)                 # (D_in, D_out): sums over the batch
         dbs.append(delta.sum(axis=0))           # (D_out,)
@@ -246,9 +240,6 @@ MISTAKES = [
             fails=('correct_backward_pass',),
             diagnosis='reduced over the wrong axis',
             patch=[
-        Replace('''N = dL_dg.shape[0]
-    dL_da = dL_dg / N                           # the mean over the batch, taken once''',
-                'dL_da = dL_dg / dL_dg.shape[0]'),
         Replace('''                    # (N, D_out)
         dWs.append(x.T @ delta)                 # (D_in, D_out): sums over the batch
         dbs.append(delta.sum(axis=0))           # (D_out,)
@@ -261,9 +252,6 @@ MISTAKES = [
             fails=('correct_backward_pass',),
             diagnosis="the activation's derivative was not applied",
             patch=[
-        Replace('''N = dL_dg.shape[0]
-    dL_da = dL_dg / N                           # the mean over the batch, taken once''',
-                'dL_da = dL_dg / dL_dg.shape[0]'),
         Replace(''' * grad                    # (N, D_out)
         dWs.append(x.T @ delta)                 # (D_in, D_out): sums over the batch
         dbs.append(delta.sum(axis=0))           # (D_out,)
@@ -276,39 +264,22 @@ MISTAKES = [
             fails=('correct_backward_pass',),
             diagnosis='reverse order',
             patch=[
-        Replace('''N = dL_dg.shape[0]
-    dL_da = dL_dg / N                           # the mean over the batch, taken once''',
-                'dL_da = dL_dg / dL_dg.shape[0]'),
-        Replace('''                    # (N, D_out)
-        dWs.append(x.T @ delta)                 # (D_in, D_out): sums over the batch
-        dbs.append(delta.sum(axis=0))           # (D_out,)
-        dL_da = delta @ W.T                     # (N, D_in): to the previous layer
-    return dWs[::-1], dbs[::-1]''',
-                '''
-        dWs.append(x.T @ delta)
-        dbs.append(delta.sum(axis=0))
-        dL_da = delta @ W.T
-    return dWs, dbs''')]),
+        Replace('[::-1], dbs[::-1]',
+                ', dbs')]),
     Mistake(cell='fd_grad', name='one-sided (forward) difference',
             fails=('correct_fd_grad',),
             diagnosis='one-sided',
             patch=[
-        Replace(', dtype=np.float64',
-                ''')
-    f0 = func(flat_array'''),
-        Replace('''f_plus = func(flat_array)
-        flat_array[i] = old - eps
-        f_minus = func(flat_array)
-        flat_array[i] = old                      # restore
-        grad[i] = (f_plus - f_minus) / (2 * eps)''',
-                '''grad[i] = (func(flat_array) - f0) / eps
-        flat_array[i] = old''')]),
+        Replace('''old - eps
+''',
+                '''old
+'''),
+        Replace('(2 * eps)',
+                'eps')]),
     Mistake(cell='fd_grad', name='central difference divided by eps instead of 2 eps',
             fails=('correct_fd_grad',),
             diagnosis='divided by eps instead of 2 eps',
             patch=[
-        Replace(', dtype=np.float64',
-                ''),
         Replace('''                      # restore
         grad[i] = (f_plus - f_minus) / (2 * eps)''',
                 '''
@@ -317,13 +288,6 @@ MISTAKES = [
             fails=('correct_fd_grad',),
             diagnosis='put each entry back',
             patch=[
-        Replace(', dtype=np.float64',
-                ''),
-        Replace('''old = flat_array[i]
-        flat_array[i] = old +''',
-                'flat_array[i] +='),
-        Replace('= old -',
-                '-= 2 *'),
         Replace('''        flat_array[i] = old                      # restore
 ''',
                 '')]),
@@ -331,114 +295,32 @@ MISTAKES = [
             fails=('correct_train',),
             diagnosis='expected one per epoch',
             patch=[
-        Replace(''' = create_weight_matrices(layer_dims, seed=seed)
-    biases =''',
-                ', biases = create_weight_matrices(layer_dims, seed=seed),'),
-        Replace('''    N = len(X_train)
-    steps_per_epoch = int(np.ceil(N / batch_size))
-    bar = progress(total=epochs * steps_per_epoch, desc="training")
-''',
-                ''),
-        Replace('''N)
-        for start in range(0, N, batch_size''',
-                '''len(X_train))
-        for start in progress(range(0, len(X_train), batch_size)'''),
-        Replace('''float(np.mean(losses)))
-            history["train_acc"].append(float(np.mean((g[:, 0] > 0.5) == y_train[idx])))
-            bar.update(1)
-        test_loss, test_acc = evaluate(X_test, y_test, weights, biases)
+        Replace('''test_loss, test_acc = evaluate(X_test, y_test, weights, biases)
         history["test_loss"].append(test_loss)
-        history["test_acc"].append(test_acc)
-        bar.set_postfix(epoch=epoch + 1, test_acc=f"{test_acc:.4f}")
-    bar.close(''',
-                '''np.mean(losses))
-            history["train_acc"].append(np.mean((g[:, 0] > 0.5) == y_train[idx]))
-            test_loss, test_acc = evaluate(X_test, y_test, weights, biases)
+''',
+                '''    test_loss, test_acc = evaluate(X_test, y_test, weights, biases)
             history["test_loss"].append(test_loss)
-            history["test_acc"].append(test_acc''')]),
+    ''')]),
     Mistake(cell='train', name='gradient ascent (W += lr * dW)',
             fails=('correct_train',),
             diagnosis='moved up the gradient',
             patch=[
-        Replace(''' = create_weight_matrices(layer_dims, seed=seed)
-    biases =''',
-                ', biases = create_weight_matrices(layer_dims, seed=seed),'),
-        Replace('''    N = len(X_train)
-    steps_per_epoch = int(np.ceil(N / batch_size))
-    bar = progress(total=epochs * steps_per_epoch, desc="training")
-''',
-                ''),
-        Replace('''N)
-        for start in range(0, N, batch_size''',
-                '''len(X_train))
-        for start in progress(range(0, len(X_train), batch_size)'''),
         Replace('''-= lr * dW
-                b -= lr * db
-            history["train_loss"].append(float(np.mean(losses)))
-            history["train_acc"].append(float(np.mean((g[:, 0] > 0.5) == y_train[idx])))
-            bar.update(1''',
+                b -''',
                 '''+= lr * dW
-                b += lr * db
-            history["train_loss"].append(np.mean(losses))
-            history["train_acc"].append(np.mean((g[:, 0] > 0.5) == y_train[idx])'''),
-        Replace('''        bar.set_postfix(epoch=epoch + 1, test_acc=f"{test_acc:.4f}")
-    bar.close()
-''',
-                '')]),
+                b +''')]),
     Mistake(cell='train', name='last, smaller minibatch of every epoch dropped',
             fails=('correct_train',),
             diagnosis='not dropped',
             patch=[
-        Replace(''' = create_weight_matrices(layer_dims, seed=seed)
-    biases =''',
-                ', biases = create_weight_matrices(layer_dims, seed=seed),'),
-        Replace('''    N = len(X_train)
-    steps_per_epoch = int(np.ceil(N / batch_size))
-    bar = progress(total=epochs * steps_per_epoch, desc="training")
-''',
-                ''),
-        Replace('''N)
-        for start in range(0, N, batch_size):
-            idx = order[start:start +''',
-                '''len(X_train))
-        for step in progress(range(len(X_train) // batch_size)):
-            idx = order[step * batch_size:(step + 1) *'''),
-        Replace('''float(np.mean(losses)))
-            history["train_acc"].append(float(np.mean((g[:, 0] > 0.5) == y_train[idx])))
-            bar.update(1''',
-                '''np.mean(losses))
-            history["train_acc"].append(np.mean((g[:, 0] > 0.5) == y_train[idx])'''),
-        Replace('''        bar.set_postfix(epoch=epoch + 1, test_acc=f"{test_acc:.4f}")
-    bar.close()
-''',
-                '')]),
+        Replace(' N, ',
+                ' N - batch_size + 1, ')]),
     Mistake(cell='train', name='update rebinds the loop variable (W = W - lr * dW): the weights never change',
             fails=('correct_train',),
             diagnosis='the weights were never updated',
             patch=[
-        Replace(''' = create_weight_matrices(layer_dims, seed=seed)
-    biases =''',
-                ', biases = create_weight_matrices(layer_dims, seed=seed),'),
-        Replace('''    N = len(X_train)
-    steps_per_epoch = int(np.ceil(N / batch_size))
-    bar = progress(total=epochs * steps_per_epoch, desc="training")
-''',
-                ''),
-        Replace('''N)
-        for start in range(0, N, batch_size''',
-                '''len(X_train))
-        for start in progress(range(0, len(X_train), batch_size)'''),
         Replace('''-= lr * dW
-                b -= lr * db
-            history["train_loss"].append(float(np.mean(losses)))
-            history["train_acc"].append(float(np.mean((g[:, 0] > 0.5) == y_train[idx])))
-            bar.update(1''',
+                b -=''',
                 '''= W - lr * dW
-                b = b - lr * db
-            history["train_loss"].append(np.mean(losses))
-            history["train_acc"].append(np.mean((g[:, 0] > 0.5) == y_train[idx])'''),
-        Replace('''        bar.set_postfix(epoch=epoch + 1, test_acc=f"{test_acc:.4f}")
-    bar.close()
-''',
-                '')]),
+                b = b -''')]),
 ]

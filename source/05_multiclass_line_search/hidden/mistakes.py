@@ -115,9 +115,6 @@ MISTAKES = [
             fails=('correct_softmax_cross_entropy',),
             diagnosis='float32 logits should give float32 dlogits',
             patch=[
-        Replace('''    rows = np.arange(n)
-''',
-                ''),
         Replace('''loss = -log_probs[rows, y].mean()
     dlogits = np.exp(log_probs)
     dlogits[rows, y] -= 1.0
@@ -128,9 +125,6 @@ MISTAKES = [
             fails=('correct_softmax_cross_entropy',),
             diagnosis='summed over the batch',
             patch=[
-        Replace('''    rows = np.arange(n)
-''',
-                ''),
         Replace('''loss = -log_probs[rows, y].mean()
     dlogits = np.exp(log_probs)
     dlogits[rows, y] -= 1.0
@@ -142,9 +136,6 @@ MISTAKES = [
             fails=('correct_softmax_cross_entropy',),
             diagnosis='average twice',
             patch=[
-        Replace('''    rows = np.arange(n)
-''',
-                ''),
         Replace('''loss = -log_probs[rows, y].mean()
     dlogits = np.exp(log_probs)
     dlogits[rows, y] -= 1.0
@@ -156,9 +147,6 @@ MISTAKES = [
             fails=('correct_softmax_cross_entropy',),
             diagnosis='sign flipped',
             patch=[
-        Replace('''    rows = np.arange(n)
-''',
-                ''),
         Replace('''loss = -log_probs[rows, y].mean()
     dlogits = np.exp(log_probs)
     dlogits[rows, y] -= 1.0
@@ -170,13 +158,6 @@ MISTAKES = [
             fails=('correct_compute_grad_loss', 'correct_test_batch'),
             diagnosis='dW2',
             patch=[
-        Replace('''S = sigmoid(X @ W1 + b1)                          # (N, H)
-    Z = S @ W2 + b2                                   # (N, 10)
-    loss, dZ = softmax_cross_entropy(Z, y)            # dZ (N, 10), already divided by N''',
-                '''A = X @ W1 + b1
-    S = sigmoid(A)
-    Z = S @ W2 + b2
-    loss, dZ = softmax_cross_entropy(Z, y)'''),
         Replace('''                  # (N, H)
     grads = {"W1": X.T @ dA, "b1": dA.sum(axis=0), "W2": S.T @ dZ''',
                 '''
@@ -185,13 +166,6 @@ MISTAKES = [
             fails=('correct_compute_grad_loss', 'correct_test_batch'),
             diagnosis='average twice',
             patch=[
-        Replace('''S = sigmoid(X @ W1 + b1)                          # (N, H)
-    Z = S @ W2 + b2                                   # (N, 10)
-    loss, dZ = softmax_cross_entropy(Z, y)            # dZ (N, 10), already divided by N''',
-                '''A = X @ W1 + b1
-    S = sigmoid(A)
-    Z = S @ W2 + b2
-    loss, dZ = softmax_cross_entropy(Z, y)'''),
         Replace('''                  # (N, H)
     grads = {"W1": X.T @ dA, "b1": dA.sum(axis=0), "W2": S.T @ dZ, "b2": dZ.sum''',
                 '''
@@ -200,13 +174,6 @@ MISTAKES = [
             fails=('correct_compute_grad_loss', 'correct_test_batch'),
             diagnosis='average twice',
             patch=[
-        Replace('''S = sigmoid(X @ W1 + b1)                          # (N, H)
-    Z = S @ W2 + b2                                   # (N, 10)
-    loss, dZ = softmax_cross_entropy(Z, y)            # dZ (N, 10), already divided by N''',
-                '''A = X @ W1 + b1
-    S = sigmoid(A)
-    Z = S @ W2 + b2
-    loss, dZ = softmax_cross_entropy(Z, y)'''),
         Replace('''                  # (N, H)
     grads = {"W1": X.T @ dA''',
                 '''
@@ -215,39 +182,18 @@ MISTAKES = [
             fails=('correct_compute_grad_loss', 'correct_test_batch'),
             diagnosis='applied to the pre-activation A',
             patch=[
-        Replace('''S = sigmoid(X @ W1 + b1)                          # (N, H)
-    Z = S @ W2 + b2                                   # (N, 10)
-    loss, dZ = softmax_cross_entropy(Z, y)            # dZ (N, 10), already divided by N''',
-                '''A = X @ W1 + b1
-    S = sigmoid(A)
-    Z = S @ W2 + b2
-    loss, dZ = softmax_cross_entropy(Z, y)'''),
         Replace('S * (1.0 - S)                  # (N, H',
                 'A * (1.0 - A')]),
     Mistake(cell='compute_grad_loss', name='sigmoid derivative forgotten',
             fails=('correct_compute_grad_loss', 'correct_test_batch'),
             diagnosis='S (1 - S) is missing',
             patch=[
-        Replace('''S = sigmoid(X @ W1 + b1)                          # (N, H)
-    Z = S @ W2 + b2                                   # (N, 10)
-    loss, dZ = softmax_cross_entropy(Z, y)            # dZ (N, 10), already divided by N''',
-                '''A = X @ W1 + b1
-    S = sigmoid(A)
-    Z = S @ W2 + b2
-    loss, dZ = softmax_cross_entropy(Z, y)'''),
         Replace('(dZ @ W2.T) * S * (1.0 - S)                  # (N, H)',
                 'dZ @ W2.T')]),
     Mistake(cell='compute_grad_loss', name='db1 summed over the wrong axis',
             fails=('correct_compute_grad_loss', 'correct_test_batch'),
             diagnosis='db1',
             patch=[
-        Replace('''S = sigmoid(X @ W1 + b1)                          # (N, H)
-    Z = S @ W2 + b2                                   # (N, 10)
-    loss, dZ = softmax_cross_entropy(Z, y)            # dZ (N, 10), already divided by N''',
-                '''A = X @ W1 + b1
-    S = sigmoid(A)
-    Z = S @ W2 + b2
-    loss, dZ = softmax_cross_entropy(Z, y)'''),
         Replace('''                  # (N, H)
     grads = {"W1": X.T @ dA, "b1": dA.sum(axis=0''',
                 '''
@@ -256,17 +202,8 @@ MISTAKES = [
             fails=('correct_compute_grad_loss', 'correct_test_batch'),
             diagnosis='accuracy',
             patch=[
-        Replace('''S = sigmoid(X @ W1 + b1)                          # (N, H)
-    Z = S @ W2 + b2                                   # (N, 10)
-    loss, dZ = softmax_cross_entropy(Z, y)            # dZ (N, 10), already divided by N
-    accuracy = float(np.mean(Z.argmax(axis=1) == y))
-    dA = (dZ @ W2.T) * S * (1.0 - S)                  # (N, H''',
-                '''A = X @ W1 + b1
-    S = sigmoid(A)
-    Z = S @ W2 + b2
-    loss, dZ = softmax_cross_entropy(Z, y)
-    accuracy = int(np.sum(Z.argmax(axis=1) == y))
-    dA = (dZ @ W2.T) * S * (1.0 - S''')]),
+        Replace('float(np.mean',
+                'int(np.sum')]),
     Mistake(cell='armijo_line_search', name='line search that never shrinks the step',
             fails=('correct_armijo_line_search',),
             diagnosis='does not satisfy the Armijo condition',
@@ -365,61 +302,26 @@ MISTAKES = [
             fails=('correct_gradient_descent',),
             diagnosis='train_loss',
             patch=[
-        Replace(''' = {"train_loss": [], "train_acc": []}, []
-    next_alpha0 = alpha0
-    for t in helpers.progress(range(n_iters), desc=desc''',
-                ''', a0 = {"train_loss": [], "train_acc": []}, [], alpha0
-    for t in range(n_iters'''),
         Replace('''        history["train_loss"].append(float(loss))
         history["train_acc"].append(float(acc))
 ''',
                 ''),
-        Replace('''_ = line_search(lambda p: forward_loss(p, X, y), params, grads, loss, alpha0=next_alpha0)
-            next_alpha0 = min(2.0''',
-                '''f_new = line_search(lambda p: forward_loss(p, X, y), params, grads, loss, alpha0=a0)
-            a0 = min(2'''),
-        Replace('steps.append(float(alpha)',
-                '''    f_new = forward_loss(step_params(params, grads, alpha), X, y)
-        steps.append(alpha'''),
-        Replace(''' alpha)
-    ''',
-                ''' alpha)
-        history["train_loss"].append(f_new)
-        history["train_acc"].append(acc)
-    ''')]),
+        Replace('''alpha)
+   ''',
+                '''alpha)
+        history["train_loss"].append(float(forward_loss(params, X, y)))
+        history["train_acc"].append(float(acc))
+   ''')]),
     Mistake(cell='gradient_descent', name='line search always restarted from the initial alpha0',
             fails=('correct_gradient_descent',),
             diagnosis='alpha0 passed to the line search',
             patch=[
-        Replace('''next_alpha0 = alpha0
-    for t in helpers.progress(range(n_iters), desc=desc''',
-                'for t in range(n_iters'),
-        Replace('''float(loss))
-        history["train_acc"].append(float(acc)''',
-                '''loss)
-        history["train_acc"].append(acc'''),
-        Replace('''next_alpha0)
-            next_alpha0 = min(2.0 * alpha, alpha_max''',
-                'alpha0'),
-        Replace('float(alpha)',
-                'alpha')]),
+        Replace('=next_alpha0)',
+                '=alpha0)')]),
     Mistake(cell='gradient_descent', name='parameters updated in place',
             fails=('correct_gradient_descent',),
             diagnosis='in place',
             patch=[
-        Replace(''' = {"train_loss": [], "train_acc": []}, []
-    next_alpha0 = alpha0
-    for t in helpers.progress(range(n_iters), desc=desc''',
-                ''', a0 = {"train_loss": [], "train_acc": []}, [], alpha0
-    for t in range(n_iters'''),
-        Replace('''float(loss))
-        history["train_acc"].append(float(acc)''',
-                '''loss)
-        history["train_acc"].append(acc'''),
-        Replace('''next_alpha0)
-            next_alpha0 = min(2.0''',
-                '''a0)
-            a0 = min(2'''),
         Replace('''float(alpha))
         params = step_params(params, grads, alpha)''',
                 '''alpha)
@@ -429,19 +331,6 @@ MISTAKES = [
             fails=('correct_gradient_descent',),
             diagnosis='final params',
             patch=[
-        Replace(''' = {"train_loss": [], "train_acc": []}, []
-    next_alpha0 = alpha0
-    for t in helpers.progress(range(n_iters), desc=desc''',
-                ''', a0 = {"train_loss": [], "train_acc": []}, [], alpha0
-    for t in range(n_iters'''),
-        Replace('''float(loss))
-        history["train_acc"].append(float(acc)''',
-                '''loss)
-        history["train_acc"].append(acc'''),
-        Replace('''next_alpha0)
-            next_alpha0 = min(2.0''',
-                '''a0)
-            a0 = min(2'''),
         Replace('''float(alpha))
         params = step_params(params, grads, ''',
                 '''alpha)
