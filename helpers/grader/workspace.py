@@ -25,7 +25,7 @@ from pathlib import Path
 from . import nb as nbs
 from .grade import grade_one, preflight
 from .results import Status
-from .sandbox import Limits, sandbox_available
+from . import sandbox as sandboxing
 from ..paths import ASSIGNMENTS, course_root, present_assignments, release_folder, source_notebook, unknown_assignment_error
 
 WORKSPACE = "notebooks"
@@ -206,7 +206,7 @@ def check(what: str | None = None, sandbox: bool | None = None, limits=None, out
     targets = resolve_targets(what)
     note = ""
     if sandbox is None:
-        sandbox, why = sandbox_available()
+        sandbox, why = sandboxing.sandbox_available()
         if not sandbox:
             note = (f"note: not sandboxed ({why}); your notebook runs with your own rights, which is fine "
                     f"for your own work.")
@@ -216,7 +216,7 @@ def check(what: str | None = None, sandbox: bool | None = None, limits=None, out
         out(note)
     all_passed = True
     for t in targets:
-        all_passed &= _check_one(t, sandbox, limits or Limits(), out)
+        all_passed &= _check_one(t, sandbox, limits or sandboxing.Limits(), out)
     out(HIDDEN_NOTE)
     return 0 if all_passed else 1
 
