@@ -18,11 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from helpers.grader.stock import nbgrader, scratch_course  # noqa: E402
-from helpers.grader.grade import grade_class  # noqa: E402
 from helpers.grader.demo import demo_class  # noqa: E402
+from helpers.grader.grade import grade_class  # noqa: E402
+from helpers.grader.stock import ensure_scripts_on_path, nbgrader, scratch_course  # noqa: E402
 from helpers.grader.submissions import load_mistakes, submit, with_mistakes  # noqa: E402
-from helpers.grader.stock import ensure_scripts_on_path
 from helpers.paths import present_assignments  # noqa: E402
 from helpers.grader.sandbox import sandbox_available  # noqa: E402
 
