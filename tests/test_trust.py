@@ -521,3 +521,29 @@ def test_records_carry_the_kernels_warnings(tmp_path):
     assert runs[0].status == "ok", runs[0].error
     assert records["loss"][0] == -np.inf
     assert records.warnings["loss"] == ["divide by zero encountered in log"], records.warnings
+
+
+# ---------------------------------------------------------------- bookkeeping once
+
+def test_an_assignment_is_registered_once_per_source(course, monkeypatch):
+    """nbgrader generate_assignment runs again only when the source changed or the gradebook lost it."""
+    from helpers.grader import grade as grader
+
+    root = fresh(course, "register")
+    monkeypatch.setenv("COURSE_ROOT", str(root))
+    monkeypatch.delenv("COURSE_DB_URL", raising=False)
+    assert grader.register([A], root) == [A]
+    assert grader.register([A], root) == [], "registered twice for the same source"
+    (root / "gradebook.db").unlink()
+    assert grader.register([A], root) == [A], "a new gradebook must get the assignment"
+    nb = nbs.read(root / "source" / A / f"{A}.ipynb")
+    nb.cells.insert(1, au.md("A new paragraph (same graded cells)."))
+    nbs.write(nb, root / "source" / A / f"{A}.ipynb")
+    assert grader.register([A], root) == [A], "a changed source must be registered again"
+    assert grader.register([A], root) == []
+    from nbgrader.api import Gradebook
+
+    with Gradebook(grader.db_url(root)) as gb:       # a gradebook whose cells differ (edited by hand, say)
+        gb.find_notebook(A, A).grade_cells[0].max_score = 99
+        gb.db.commit()
+    assert grader.register([A], root) == [A]

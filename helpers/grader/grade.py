@@ -54,6 +54,7 @@ from .sandbox import SANDBOX_GID, SANDBOX_UID, Limits, kill_all, run_cells, sand
 
 STATE_NAME = ".grading-state.json"
 PREFLIGHT_NAME = ".preflight.json"
+REGISTERED_NAME = ".registered.json"
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
 MAX_SUBMISSION_BYTES = 64 * 2**20
@@ -378,12 +379,50 @@ def grade_one(student: str, assignment: str, folder: Path, limits: Limits, sandb
 
 # --------------------------------------------------------------- the class run
 
-def register(assignments, root: Path) -> None:
-    """Make sure the gradebook knows each assignment's cells (nbgrader generate_assignment)."""
+def _graded_cells(assignment: str) -> dict[str, float]:
+    """{grade id: points} of the source notebook's graded cells (tests and written answers)."""
+    return {nbs.meta(c)["grade_id"]: float(nbs.meta(c)["points"]) for c in nbs.read(source_notebook(assignment)).cells
+            if nbs.meta(c).get("grade")}
+
+
+def _registered(gb, assignment: str) -> bool:
+    """The gradebook holds the assignment's notebook with exactly the source's graded cells and points."""
+    from nbgrader.api import MissingEntry
+
+    try:
+        notebook = gb.find_notebook(assignment, assignment)
+    except MissingEntry:
+        return False
+    return {c.name: float(c.max_score) for c in notebook.grade_cells} == _graded_cells(assignment)
+
+
+def register(assignments, root: Path) -> list[str]:
+    """Make sure the gradebook knows each assignment's cells (nbgrader generate_assignment).
+
+    Done once per source notebook: an assignment is registered again only when its source changed
+    since the last registration into this gradebook (``autograded/.registered.json``, by content
+    hash) or the gradebook lacks its cells. Returns the assignments registered now.
+    """
+    from nbgrader.api import Gradebook
+
+    cache = root / "autograded" / REGISTERED_NAME
+    try:
+        known = json.loads(cache.read_text())
+    except (OSError, ValueError):
+        known = {}
+    url = db_url(root)
+    hashes = {a: protocol.source_hash(source_notebook(a)) for a in assignments}
+    with Gradebook(url) as gb:
+        todo = [a for a in assignments if known.get(url, {}).get(a) != hashes[a] or not _registered(gb, a)]
     with tempfile.TemporaryDirectory(prefix="course-register-") as tmp:
-        for a in assignments:
+        for a in todo:
             nbgrader(root, "generate_assignment", a, "--force",
                      f"--CourseDirectory.release_directory={tmp}", own_db=False)
+            known.setdefault(url, {})[a] = hashes[a]
+    if todo:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(known, indent=1))
+    return todo
 
 
 def db_url(root: Path) -> str:
