@@ -50,10 +50,12 @@ def write_submissions(root: Path, subs) -> None:
 
 
 def stock_scores(root: Path, names) -> dict:
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
+
+    from helpers.grader.stock import gradebook
 
     scores = {}
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         for a in names:
             for student in [p.name for p in (root / "submitted").iterdir()]:
                 try:

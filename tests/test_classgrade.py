@@ -374,10 +374,10 @@ def test_sources_and_config_unchanged(graded_class):
 
 
 def test_gradebook_holds_exactly_the_computed_scores(graded_class):
-    from nbgrader.api import Gradebook
+    from helpers.grader.stock import gradebook
 
     root, _, outcomes, *_ = graded_class
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         for name, o in outcomes.items():
             sub = gb.find_submission_notebook(A, A, name)
             auto = {g.name: g.auto_score for g in sub.grades if g.name.startswith("correct_")}

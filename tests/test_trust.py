@@ -541,9 +541,9 @@ def test_an_assignment_is_registered_once_per_source(course, monkeypatch):
     nbs.write(nb, root / "source" / A / f"{A}.ipynb")
     assert grader.register([A], root) == [A], "a changed source must be registered again"
     assert grader.register([A], root) == []
-    from nbgrader.api import Gradebook
+    from helpers.grader.stock import gradebook
 
-    with Gradebook(grader.db_url(root)) as gb:       # a gradebook whose cells differ (edited by hand, say)
+    with gradebook(grader.db_url(root)) as gb:       # a gradebook whose cells differ (edited by hand, say)
         gb.find_notebook(A, A).grade_cells[0].max_score = 99
         gb.db.commit()
     assert grader.register([A], root) == [A]

@@ -46,7 +46,7 @@ from ..paths import course_root, hidden_dir, present_assignments, release_folder
 from . import judge
 from . import nb as nbs
 from .nb import answers_of, read_regular
-from .stock import ensure_scripts_on_path, nbgrader
+from .stock import ensure_scripts_on_path, gradebook, nbgrader
 from .feedback import write_feedback
 from .submissions import reference_submission
 from .results import SCORED, Outcome, Status, TestVerdict
@@ -403,8 +403,6 @@ def register(assignments, root: Path) -> list[str]:
     since the last registration into this gradebook (``autograded/.registered.json``, by content
     hash) or the gradebook lacks its cells. Returns the assignments registered now.
     """
-    from nbgrader.api import Gradebook
-
     cache = root / "autograded" / REGISTERED_NAME
     try:
         known = json.loads(cache.read_text())
@@ -412,7 +410,7 @@ def register(assignments, root: Path) -> list[str]:
         known = {}
     url = db_url(root)
     hashes = {a: protocol.source_hash(source_notebook(a)) for a in assignments}
-    with Gradebook(url) as gb:
+    with gradebook(url) as gb:
         todo = [a for a in assignments if known.get(url, {}).get(a) != hashes[a] or not _registered(gb, a)]
     with tempfile.TemporaryDirectory(prefix="course-register-") as tmp:
         for a in todo:
@@ -568,7 +566,6 @@ def _to_grade(root: Path, names, state: dict, force: bool, out) -> list[tuple[st
 
 def _grade_all(todo, workers: int, limits: Limits, sandbox: bool, root: Path, state: dict) -> list[Outcome]:
     """Grade `todo` in a pool of threads; this thread alone writes the gradebook, as each one finishes."""
-    from nbgrader.api import Gradebook
     from threadpoolctl import threadpool_limits
 
     outcomes, futures = [], {}
@@ -578,7 +575,7 @@ def _grade_all(todo, workers: int, limits: Limits, sandbox: bool, root: Path, st
     # to over 60 s, a timeout the student did not cause.)
     blas = threadpool_limits(limits=1)
     try:
-        with Gradebook(db_url(root)) as gb:
+        with gradebook(db_url(root)) as gb:
             futures = {pool.submit(grade_one, s, a, f, limits, sandbox): (s, a) for s, a, f in todo}
             with progress(total=len(futures), desc=f"grading ({workers} workers)", unit="nb") as bar:
                 for fut in cf.as_completed(futures):

@@ -19,6 +19,15 @@ from .results import Outcome, Status, TestVerdict
 from .submissions import release_submission, submit
 
 
+def gradebook(url: str):
+    """nbgrader's Gradebook at `url`. Opening one runs nbgrader's `alembic` check by name, so this
+    interpreter's scripts folder is put on PATH first (the one place that needs it in-process)."""
+    ensure_scripts_on_path()
+    from nbgrader.api import Gradebook
+
+    return Gradebook(url)
+
+
 class NbgraderError(RuntimeError):
     """An nbgrader command failed; the message holds the end of its output."""
 
@@ -52,6 +61,8 @@ def nbgrader(root: Path, *args: str, check: bool = True, own_db: bool = True) ->
     """
     env = {k: v for k, v in os.environ.items() if not (own_db and k == "COURSE_DB_URL")}
     env["MPLBACKEND"] = "Agg"
+    scripts = str(Path(sys.executable).parent)          # nbgrader runs `alembic` by name
+    env["PATH"] = scripts + os.pathsep + env.get("PATH", "")
     proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, env=env,
                           capture_output=True, text=True)
     if check and proc.returncode != 0:
@@ -106,9 +117,9 @@ def validate(assignment: str, submissions: dict, workdir: Path, timeout: int = 3
 
 
 def _collect(root: Path, assignment: str, results: dict[str, Outcome]) -> None:
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         for student, res in results.items():
             autograded = root / "autograded" / student / assignment / f"{assignment}.ipynb"
             submitted = root / "submitted" / student / assignment / f"{assignment}.ipynb"
