@@ -17,12 +17,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from helpers import notebooks as nbs  # noqa: E402
-from helpers.autograde import reference_submission  # noqa: E402
-from helpers.build import scratch_course, source_notebook  # noqa: E402
-from helpers.classgrade import grade_class  # noqa: E402
-from helpers.paths import course_root, present_assignments  # noqa: E402
-from helpers.sandbox import sandbox_available  # noqa: E402
+from helpers.grader import nb as nbs  # noqa: E402
+from helpers.grader.grade import grade_class  # noqa: E402
+from helpers.grader.sandbox import sandbox_available  # noqa: E402
+from helpers.grader.stock import scratch_course  # noqa: E402
+from helpers.grader.submissions import reference_submission  # noqa: E402
+from helpers.paths import course_root, present_assignments, source_notebook  # noqa: E402
 
 
 def run_source(a: str, tmp: Path) -> float:

@@ -6,7 +6,7 @@ is graded by both in the same run. Prints both wall times, the ratio, and whethe
 the honest and partly wrong submissions are identical. Target: >= 1.8x stock throughput on
 2 cores with the sandbox on.
 
-    .venv/bin/python bench/grading.py [--min-submissions 40] [--workers 2]
+    .venv/bin/python bench/submissions.py [--min-submissions 40] [--workers 2]
 """
 from __future__ import annotations
 
@@ -18,12 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from helpers.build import nbgrader, scratch_course  # noqa: E402
-from helpers.classgrade import grade_class  # noqa: E402
-from helpers.demo import demo_class  # noqa: E402
-from helpers.autograde import load_mistakes, submit, with_mistakes  # noqa: E402
-from helpers.paths import ensure_scripts_on_path, present_assignments  # noqa: E402
-from helpers.sandbox import sandbox_available  # noqa: E402
+from helpers.grader.demo import demo_class  # noqa: E402
+from helpers.grader.grade import grade_class  # noqa: E402
+from helpers.grader.stock import ensure_scripts_on_path, nbgrader, scratch_course  # noqa: E402
+from helpers.grader.submissions import load_mistakes, submit, with_mistakes  # noqa: E402
+from helpers.paths import present_assignments  # noqa: E402
+from helpers.grader.sandbox import sandbox_available  # noqa: E402
 
 
 def synthetic_class(minimum: int) -> dict[tuple[str, str], object]:
@@ -50,10 +50,12 @@ def write_submissions(root: Path, subs) -> None:
 
 
 def stock_scores(root: Path, names) -> dict:
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
+
+    from helpers.grader.stock import gradebook
 
     scores = {}
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         for a in names:
             for student in [p.name for p in (root / "submitted").iterdir()]:
                 try:

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from helpers import autograde as grading  # noqa: E402
+from helpers.grader import stock, submissions  # noqa: E402
 from helpers.paths import present_assignments  # noqa: E402
 from test_notebooks import pack  # noqa: E402
 
@@ -30,10 +30,10 @@ def first_diagnosis(text: str) -> str:
 
 
 def measure(a: str, verbose: bool) -> tuple[int, int, int, int]:
-    mistakes = grading.load_mistakes(a)
+    mistakes = submissions.load_mistakes(a)
     groups = pack(mistakes)
     with tempfile.TemporaryDirectory(prefix=f"parity-{a}-") as tmp:
-        visible = grading.validate(a, {f"group{i}": grading.with_mistakes(a, g) for i, g in enumerate(groups)},
+        visible = stock.validate(a, {f"group{i}": submissions.with_mistakes(a, g) for i, g in enumerate(groups)},
                                    Path(tmp))
     caught = named = hidden = 0
     for i, group in enumerate(groups):

@@ -15,7 +15,7 @@ release or a sandbox. Where the stand-in runs depends on who executes the notebo
 
 - the build (recording reference values) and stock nbgrader (the instructor's own kernel):
   the function from ``solution.py`` is called directly;
-- the class grader (helpers.runner in a sandbox): the stand-in is a proxy that sends its
+- the class grader (helpers.grader.runner in a sandbox): the stand-in is a proxy that sends its
   arguments to the grader, which runs the reference function *outside* the sandbox and sends
   back the result (callable arguments, such as a loss function given to a line search, are
   called back in the kernel). The grader answers only for the names that the test cell being
@@ -23,14 +23,16 @@ release or a sandbox. Where the stand-in runs depends on who executes the notebo
 
 :func:`reference` gives the same kind of stand-in without rebinding a name, for hidden inputs
 that are functions (the objective given to a student's numerical gradient, say).
-Every rebinding is undone when the test cell ends (by helpers.runner, or by an IPython hook).
+Every rebinding is undone when the test cell ends (by helpers.grader.runner, or by an IPython hook).
 """
 from __future__ import annotations
 
 import importlib.util
 import sys
 
-from . import wire
+from . import protocol, wire
+from .paths import hidden_dir
+from .protocol import Mode, ReferenceValuesError
 
 SOLUTION_FILE = "solution.py"
 
@@ -42,12 +44,9 @@ _hooked = False
 
 def _solution_module():
     """source/<assignment>/hidden/solution.py, imported once (record and compare modes only)."""
-    from .paths import HIDDEN_DIRNAME, source_dir
-    from .reference import ReferenceValuesError, current_assignment
-
-    assignment = current_assignment()
+    assignment = protocol.current_assignment()
     if assignment not in _modules:
-        path = source_dir() / assignment / HIDDEN_DIRNAME / SOLUTION_FILE
+        path = hidden_dir(assignment) / SOLUTION_FILE
         if not path.is_file():
             raise ReferenceValuesError(f"no reference stand-ins for {assignment!r} at {path}: hidden tests that "
                                        f"isolate a function need it (only the instructor's source/ has it).")
@@ -60,16 +59,13 @@ def _solution_module():
 
 def reference(name: str):
     """A stand-in callable for the reference function `name` (see the module docstring)."""
-    from .reference import recording
-
-    if wire.channel is not None and not recording():
+    if protocol.mode() is Mode.SUBMIT:
         def stand_in(*args, **kwargs):
             return wire.channel.call(name, args, kwargs)
         stand_in.__name__ = stand_in.__qualname__ = name
         return stand_in
     module = _solution_module()
     if not hasattr(module, name):
-        from .reference import ReferenceValuesError
         raise ReferenceValuesError(f"{SOLUTION_FILE} of {module.__name__} has no function {name!r}")
     return getattr(module, name)
 
@@ -80,7 +76,7 @@ def use_reference(*names: str) -> None:
     for name in names:
         _saved.append((namespace, name, namespace.get(name, _MISSING)))
         namespace[name] = reference(name)
-    if wire.channel is None:     # helpers.runner restores after every test cell itself
+    if wire.channel is None:     # helpers.grader.runner restores after every test cell itself
         _restore_after_cell()
 
 

@@ -1,6 +1,6 @@
 """The kernel <-> grader channel: JSON lines that carry numpy arrays as data, never as pickles.
 
-The class grader runs helpers.runner in a sandbox and talks to it over two pipes:
+The class grader runs helpers.grader.runner in a sandbox and talks to it over two pipes:
 - grader -> kernel (the runner's stdin): cells to execute, and replies to stand-in calls;
 - kernel -> grader (a control fd): cell begin/end, the values hidden checks hand over
   (``record``) and calls of reference stand-ins (``call``, see helpers.isolate).
@@ -12,7 +12,7 @@ Everything here is plain data: numbers, strings, lists, dicts with string keys, 
 ``{"__nd__": dtype, "shape": [...], "b64": ...}`` of numeric dtypes only. :func:`decode` checks
 every array's declared size against its bytes before building it, so a forged message can cost
 the grader at most its own length in memory. The grader caps the length of a line
-(helpers.sandbox) before it decodes anything.
+(helpers.grader.sandbox) before it decodes anything.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ ALLOWED_DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", 
                   "float16", "float32", "float64")
 MAX_DEPTH = 20
 
-# Set by helpers.runner inside the sandbox: the open channel to the grader (None elsewhere).
+# Set by helpers.grader.runner inside the sandbox: the open channel to the grader (None elsewhere).
 channel = None
 
 

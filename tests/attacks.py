@@ -1,8 +1,8 @@
 """Attacks shared by the red-team tests: answers written by a student who knows the public sources."""
 import ast
 
-from helpers import autograde
-from helpers import notebooks as nbs
+from helpers.grader import submissions as autograde
+from helpers.grader import nb as nbs
 
 
 def scanner(name):

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import notebooks as nbs
+from helpers.grader import nb as nbs
 
 REPO = Path(__file__).resolve().parents[1]
 A = "01_gradient_descent"

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import authoring as au
-from helpers import build as b
-from helpers import notebooks as nbs
+from helpers.grader import authoring as au
+from helpers.grader import build as b
+from helpers.grader import nb as nbs
 from helpers.paths import present_assignments
 
 REPO = Path(__file__).resolve().parents[1]

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import authoring as au
-from helpers import notebooks as nbs
-from helpers.sandbox import Limits, sandbox_available
+from helpers.grader import authoring as au
+from helpers.grader import nb as nbs
+from helpers.grader.sandbox import Limits, sandbox_available
 
 import attacks
 from attacks import scanner
@@ -284,7 +284,8 @@ def graded_class(tmp_path_factory):
         pytest.skip(f"no sandbox on this machine: {why}")
     import os
 
-    from helpers import build, classgrade
+    from helpers.grader import build
+    from helpers.grader import grade as grader
 
     root = tmp_path_factory.mktemp("course")
     shutil.copy2(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
@@ -341,7 +342,7 @@ def graded_class(tmp_path_factory):
 
         protected = [root / "nbgrader_config.py", *sorted((root / "source").rglob("*.*"))]
         before = _sha(protected)
-        outcomes = classgrade.grade_class([A], workers=2, root=root, out=said.append, limits=LIMITS)
+        outcomes = grader.grade_class([A], workers=2, root=root, out=said.append, limits=LIMITS)
         yield root, expected, {o.student: o for o in outcomes}, before, _sha(protected), said
     finally:
         os.environ.pop("COURSE_TEST_SECRET", None)
@@ -373,10 +374,10 @@ def test_sources_and_config_unchanged(graded_class):
 
 
 def test_gradebook_holds_exactly_the_computed_scores(graded_class):
-    from nbgrader.api import Gradebook
+    from helpers.grader.stock import gradebook
 
     root, _, outcomes, *_ = graded_class
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         for name, o in outcomes.items():
             sub = gb.find_submission_notebook(A, A, name)
             auto = {g.name: g.auto_score for g in sub.grades if g.name.startswith("correct_")}
@@ -430,13 +431,13 @@ def test_skipped_files_and_invalid_ids_are_reported(graded_class):
 
 
 def test_every_status_is_recorded_in_gradebook_state_and_report(graded_class):
-    from helpers import classgrade, report
+    from helpers.grader import grade as grader, report, results
 
     root, _, outcomes, *_ = graded_class
-    state = classgrade.load_state(root)
+    state = grader.load_state(root)
     for name, o in outcomes.items():
         assert state[f"{name}/{A}"]["status"] == o.status, name
-        assert o.status in classgrade.STATUSES
+        assert o.status in results.NOTEBOOK_STATUSES
     csv_path, _ = report.make_report(root, out=lambda *_: None)
     rows = csv_path.read_text()
     for name in ("huge_record", "list_metadata", "linked_notebook"):
@@ -452,7 +453,7 @@ def test_diagnosis_reaches_the_student(graded_class):
 
 
 def test_rerun_grades_only_changed_submissions(graded_class):
-    from helpers import classgrade
+    from helpers.grader import grade as grader
 
     root, *_ = graded_class
     nb_path = root / "submitted" / "partial" / A / f"{A}.ipynb"
@@ -464,14 +465,14 @@ def test_rerun_grades_only_changed_submissions(graded_class):
     import os
     os.environ["COURSE_ROOT"] = str(root)
     try:
-        again = classgrade.grade_class([A], workers=2, root=root, out=lambda *_: None, limits=LIMITS)
+        again = grader.grade_class([A], workers=2, root=root, out=lambda *_: None, limits=LIMITS)
     finally:
         os.environ.pop("COURSE_ROOT", None)
     assert [(o.student, o.score) for o in again] == [("partial", 6)]
 
 
 def test_report_lists_diagnoses_and_people_to_look_at(graded_class):
-    from helpers import report
+    from helpers.grader import report
 
     root, *_ = graded_class
     csv_path, html_path = report.make_report(root, out=lambda *_: None)

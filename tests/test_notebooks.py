@@ -28,9 +28,10 @@ import nbformat
 import pytest
 from attacks import crashing_submission, patching, scanning_submission
 
-from helpers import autograde as grading
-from helpers import notebooks as nbs
-from helpers.build import source_notebook, verify_release
+from helpers.grader import stock, submissions
+from helpers.grader import nb as nbs
+from helpers.grader.build import verify_release
+from helpers.paths import source_notebook
 from helpers.paths import course_root, present_assignments
 
 pytestmark = pytest.mark.notebooks
@@ -45,7 +46,7 @@ def test_source_notebook_executes_and_keeps_its_promises(assignment, tmp_path):
     work = tmp_path / assignment
     shutil.copytree(source_notebook(assignment).parent, work, ignore=shutil.ignore_patterns("hidden"))
     nb = nbs.read(work / f"{assignment}.ipynb")
-    claims = grading.load_claims(assignment)
+    claims = submissions.load_claims(assignment)
     prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     unanchored = [c.text for c in claims if c.text not in prose]
     assert not unanchored, f"{assignment}: claims whose text is not in the prose (reworded?): {unanchored}"
@@ -91,18 +92,18 @@ def graded(request):
 
 
 def _run_graders(a):
-    groups = pack(grading.load_mistakes(a))
-    subs = {"reference": grading.reference_submission(a), "release": grading.release_submission(a)}
-    subs.update({f"group{i}": grading.with_mistakes(a, g) for i, g in enumerate(groups)})
+    groups = pack(submissions.load_mistakes(a))
+    subs = {"reference": submissions.reference_submission(a), "release": submissions.release_submission(a)}
+    subs.update({f"group{i}": submissions.with_mistakes(a, g) for i, g in enumerate(groups)})
     attacks = {"scanner": scanning_submission(a)}
     attacks.update({f"crash_{gid}": crashing_submission(a, gid) for gid in _sample_answers(a)})
-    attacks.update({f"patched{i}": patching(grading.with_mistakes(a, g)) for i, g in enumerate(groups[:2])})
+    attacks.update({f"patched{i}": patching(submissions.with_mistakes(a, g)) for i, g in enumerate(groups[:2])})
     # Stock nbgrader grades the reference, the release and the first two mistake groups (proof that the
     # notebooks work under plain nbgrader, and that the class grader agrees with it); every submission
     # goes through the class grader.
     stocked = {k: v for k, v in subs.items() if k in ("reference", "release", "group0", "group1")}
     with tempfile.TemporaryDirectory(prefix=f"harness-{a}-") as tmp:
-        stock = grading.autograde(a, stocked, Path(tmp) / "stock")
+        stocked_results = stock.autograde(a, stocked, Path(tmp) / "stock")
         ours = _class_grade(a, {**subs, **attacks}, Path(tmp) / "ours")
         # What Validate shows: the visible part of each test cell as the class grader ran it (the release's
         # cells, inputs and order; a visible part runs before the hidden checks of its cell), and, for the
@@ -110,9 +111,9 @@ def _run_graders(a):
         # test_validate_is_what_the_class_grader_saw compares with.
         visible = {name: {t.grade_id: t.detail for t in o.tests if t.visible_failed}
                    for name, o in ours.items() if name in subs and name != "release"}
-        real = grading.validate(a, {k: v for k, v in subs.items() if k in ("reference", "group0", "group1")},
+        real = stock.validate(a, {k: v for k, v in subs.items() if k in ("reference", "group0", "group1")},
                                 Path(tmp) / "validate")
-    return a, groups, stock, ours, (visible, real)
+    return a, groups, stocked_results, ours, (visible, real)
 
 
 def _answer_ids(a):
@@ -139,14 +140,14 @@ def _tests_after(a, answer_id):
 
 def _class_grade(a, subs, root):
     """The same submissions through `python -m helpers grade` (sandboxed where possible)."""
-    from helpers.build import scratch_course
-    from helpers.classgrade import grade_class
-    from helpers.sandbox import sandbox_available
+    from helpers.grader.stock import scratch_course
+    from helpers.grader.grade import grade_class
+    from helpers.grader.sandbox import sandbox_available
 
     scratch_course(root, [a])
     for student, nb in subs.items():
-        grading.submit(root, student, a, nb)
-    from helpers.sandbox import Limits
+        submissions.submit(root, student, a, nb)
+    from helpers.grader.sandbox import Limits
 
     # Cells that run for a minute are runaway attacks here (the reference's longest takes seconds).
     # No pre-flight: the reference is one of the submissions, and test_reference_gets_full_marks
@@ -159,23 +160,23 @@ def _class_grade(a, subs, root):
 def test_reference_gets_full_marks(graded):
     a, _, results, _, _ = graded
     ref = results["reference"]
-    assert ref.status == "graded" and ref.cells, f"{a}: reference was not graded: {ref.detail}"
-    failed = {c.grade_id: c.message for c in ref.cells.values() if not c.passed}
+    assert ref.status == "graded" and ref.tests, f"{a}: reference was not graded: {ref.detail}"
+    failed = {t.grade_id: t.message for t in ref.tests if not t.passed}
     assert not failed, f"{a}: reference solution lost points: {failed}"
 
 
 def test_release_gets_zero_on_every_test(graded):
     a, _, results, _, _ = graded
     rel = results["release"]
-    assert rel.status == "graded" and rel.cells
-    scored = {c.grade_id: c.score for c in rel.cells.values() if c.score > 0}
+    assert rel.status == "graded" and rel.tests
+    scored = {t.grade_id: t.points for t in rel.tests if t.points > 0}
     assert not scored, f"{a}: the untouched release earns points on {scored}"
 
 
 def test_every_mistake_loses_exactly_its_points(graded):
     """Graded by the class grader: each group loses exactly its mistakes' tests, each with the mistake's
     diagnosis in what the grader reports (the hidden check's message, or the visible failure's text)."""
-    from helpers.reference import public
+    from helpers.grader.judge import public
 
     a, groups, _, ours, _ = graded
     assert groups, f"{a}: no realistic mistakes catalogued in source/{a}/hidden/mistakes.py"
@@ -242,7 +243,7 @@ def test_validate_catches_every_mistake_that_grading_catches(graded):
 
 
 def test_hidden_only_mistakes_are_rare():
-    mistakes = [m for a in present_assignments() for m in grading.load_mistakes(a)]
+    mistakes = [m for a in present_assignments() for m in submissions.load_mistakes(a)]
     hidden = [m.name for m in mistakes if m.hidden_only]
     assert len(hidden) < 0.05 * len(mistakes), f"{len(hidden)} of {len(mistakes)} mistakes only hidden tests catch: {hidden}"
 
@@ -254,10 +255,10 @@ def test_release_holds_no_solution(assignment):
 
 def test_class_grader_agrees_with_nbgrader(graded):
     """On the reference, the release and two groups of mistakes, the per-test scores are stock nbgrader's."""
-    a, _, stock, ours, _ = graded
-    assert {"reference", "release", "group0"} <= set(stock), sorted(stock)
-    for student, r in stock.items():
-        theirs = {c.grade_id: c.score for c in r.cells.values()}
+    a, _, stocked, ours, _ = graded
+    assert {"reference", "release", "group0"} <= set(stocked), sorted(stocked)
+    for student, r in stocked.items():
+        theirs = {t.grade_id: t.points for t in r.tests}
         mine = {t.grade_id: t.points for t in _graded(a, ours[student]).tests}
         assert mine == theirs, f"{a}/{student}: class grader {mine} != nbgrader {theirs}: " + \
             "; ".join(t.message[:200] for t in ours[student].tests if t.status != "passed")
@@ -277,7 +278,7 @@ def test_reference_scanner_earns_nothing(graded):
 
 def test_a_crash_costs_only_its_own_function(graded):
     a, groups, _, ours, _ = graded
-    mistakes = grading.load_mistakes(a)
+    mistakes = submissions.load_mistakes(a)
     for gid in _sample_answers(a):
         o = _graded(a, ours[f"crash_{gid}"])
         lost = {t.grade_id for t in o.tests if t.status != "passed"}

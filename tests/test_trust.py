@@ -14,10 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import authoring as au
-from helpers import notebooks as nbs
-from helpers import sandbox, wire
-from helpers.sandbox import Limits, sandbox_available
+from helpers.grader import authoring as au
+from helpers.grader import nb as nbs
+from helpers import wire
+from helpers.grader import sandbox
+from helpers.grader.sandbox import Limits, sandbox_available
 
 REPO = Path(__file__).resolve().parents[1]
 A = "01_gradient_descent"
@@ -45,7 +46,7 @@ def needs_sandbox():
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     """A scratch course with one tiny, built assignment; COURSE_ROOT points at it while it is used."""
-    from helpers import build
+    from helpers.grader import build
 
     root = tmp_path_factory.mktemp("trust")
     (root / "nbgrader_config.py").write_text((REPO / "nbgrader_config.py").read_text())
@@ -149,7 +150,7 @@ ORDINARY_USER = textwrap.dedent('''
 PROBE_AS_USER = textwrap.dedent('''
     import json, os, tempfile
     from pathlib import Path
-    from helpers import sandbox
+    from helpers.grader import sandbox
     cell = """import os
     out = {"uid_map": open("/proc/self/uid_map").read().split(), "refused": []}
     for path in ("/proc/sys/kernel/core_pattern", "/proc/sysrq-trigger", "/usr/bin/env"):
@@ -195,19 +196,19 @@ def test_broken_sandbox_fails_preflight_and_touches_nothing(course, monkeypatch,
     """A sandbox that cannot import the course: non-zero exit, a message that says why and what to do,
     and no gradebook write."""
     needs_sandbox()
-    from helpers import __main__ as cli
+    from helpers.grader import cli
 
     root = fresh(course, "broken")
     hand_in(root, "ada", GOOD)
     monkeypatch.setenv("COURSE_ROOT", str(root))
     monkeypatch.setattr(sandbox, "_kernel_binds",
                         lambda: [(r, r) for r in sandbox._ro_roots()])      # the helpers package is missing
-    from helpers import classgrade
+    from helpers.grader import grade as grader
 
     code = cli.main(["grade", A])
     err = capsys.readouterr().err
     assert code == 1 and "cannot import the course package" in err and "pip install -e ." in err, err
-    monkeypatch.setattr(classgrade, "sandbox_available", lambda: (True, ""))    # past the probe: the pre-flight
+    monkeypatch.setattr(grader, "sandbox_available", lambda: (True, ""))    # past the probe: the pre-flight
     code = cli.main(["grade", A])
     err = capsys.readouterr().err
     assert code == 1
@@ -218,29 +219,29 @@ def test_broken_sandbox_fails_preflight_and_touches_nothing(course, monkeypatch,
 def test_grader_failure_writes_no_score(course, monkeypatch):
     """A submission the grader failed on keeps no score (none, or its old one); the others are graded."""
     needs_sandbox()
-    from helpers import classgrade
+    from helpers.grader import grade as grader
 
     root = fresh(course, "failing")
     monkeypatch.setenv("COURSE_ROOT", str(root))
     for student in ("ada", "bob"):
         hand_in(root, student, GOOD)
-    real = classgrade.grade_one
+    real = grader.grade_one
 
     def flaky(student, *args, **kwargs):
         if student == "bob":
             raise RuntimeError("disk full while grading")
         return real(student, *args, **kwargs)
-    monkeypatch.setattr(classgrade, "grade_one", flaky)
-    outcomes = {o.student: o for o in classgrade.grade_class([A], root=root, out=lambda *_: None, limits=LIMITS)}
+    monkeypatch.setattr(grader, "grade_one", flaky)
+    outcomes = {o.student: o for o in grader.grade_class([A], root=root, out=lambda *_: None, limits=LIMITS)}
     assert (outcomes["ada"].status, outcomes["ada"].score) == ("graded", 2)
     assert outcomes["bob"].status == "grader error" and not outcomes["bob"].scored
     with sqlite3.connect(root / "gradebook.db") as db:
         students = {r[0] for r in db.execute("select student_id from submitted_assignment")}
     assert students == {"ada"}
-    state = classgrade.load_state(root)
+    state = grader.load_state(root)
     assert state[f"bob/{A}"]["last_run"]["status"] == "grader error" and state[f"bob/{A}"]["digest"] == ""
-    monkeypatch.setattr(classgrade, "grade_one", real)
-    again = classgrade.grade_class([A], root=root, out=lambda *_: None, limits=LIMITS)
+    monkeypatch.setattr(grader, "grade_one", real)
+    again = grader.grade_class([A], root=root, out=lambda *_: None, limits=LIMITS)
     assert [(o.student, o.score) for o in again] == [("bob", 2)]     # the next run grades it
 
 
@@ -318,10 +319,10 @@ def _venv_with(tmp_path, name, extra_paths):
     return venv / "bin" / "python"
 
 
-PREFLIGHT = ("import sys, helpers\nfrom helpers import classgrade, sandbox\n"
+PREFLIGHT = ("import sys, helpers\nfrom helpers.grader import grade as grader, sandbox\n"
              "print('HELPERS', helpers.__file__)\n"
              "ok, why = sandbox.sandbox_available()\nassert ok, why\n"
-             "classgrade.preflight(sys.argv[1], sandbox.Limits(cell_seconds=30), sandbox=True)\nprint('PREFLIGHT OK')")
+             "grader.preflight(sys.argv[1], sandbox.Limits(cell_seconds=30), sandbox=True)\nprint('PREFLIGHT OK')")
 
 
 def _project_site():
@@ -398,7 +399,7 @@ def test_framed_messages_carry_raw_arrays():
 
 
 def test_public_messages_hide_shapes_and_sizes():
-    from helpers.reference import public
+    from helpers.grader.judge import public
 
     text = "same values, but shape (1, 5) where (5,) is expected: divided by the batch size N=12 (3 of 60 entries)"
     out = public(text)
@@ -407,8 +408,8 @@ def test_public_messages_hide_shapes_and_sizes():
 
 
 def test_terminal_and_markdown_output_is_text():
-    from helpers.feedback import text
-    from helpers.workspace import _printable
+    from helpers.grader.feedback import text
+    from helpers.grader.workspace import _printable
 
     assert _printable("ok\x1b[2J\x1b]0;title\x07 done\r") == "ok]0;title done"
     md = text("[x](javascript:alert(1)) ![i](http://e/x.png) <b>")
@@ -444,9 +445,9 @@ def _serve_apply(cell, name, args, kwargs):
 
 @pytest.mark.parametrize("hidden, status", [
     # the student's callable, called back by the stand-in, sleeps past the cell's deadline
-    ("import time\nisolate.reference('apply')(lambda: time.sleep(30))", "timeout"),
+    ("import time\nisolate.reference('apply')(lambda: time.sleep(30))", "timed out"),
     # the stand-in itself runs past the deadline: the cell times out, the grader moves on
-    ("isolate.reference('apply')('sleep', 30)", "timeout"),
+    ("isolate.reference('apply')('sleep', 30)", "timed out"),
     # a call-back that calls the stand-in again (nested), then a stand-in that is slow and then calls back
     ("f = isolate.reference('apply')\nassert f(lambda: f(lambda x: x + 1, 1), ) == 2", "ok"),
 ])
@@ -487,15 +488,15 @@ def test_stand_in_that_calls_back_after_the_deadline_is_refused(tmp_path):
         if late:
             break
         time.sleep(0.1)
-    assert runs[0].status == "timeout", (runs[0].status, runs[0].error)
+    assert runs[0].status == "timed out", (runs[0].status, runs[0].error)
     assert [r.status for r in runs[1:]] == ["ok", "ok"] and "done" in runs[2].output
     assert late == ["TimeoutError"], late
 
 
 def test_hidden_checks_judge_as_visible_ones_and_tell_nan_causes_apart():
     """The grader's judge uses assert_close's measure (an exact zero judged on the array's scale) and the
-    numpy warnings the kernel captured, which the record carries (helpers.reference._submit)."""
-    from helpers.reference import _public_failure
+    numpy warnings the kernel captured, which the record carries (helpers.expect._submit)."""
+    from helpers.grader.judge import _public_failure
 
     e = np.array([0.0, 1.3, -0.7])
     assert _public_failure(np.array([1e-12, 1.3, -0.7]), e, "g", {"tol": 1e-7}) is None
@@ -512,7 +513,7 @@ def test_records_carry_the_kernels_warnings(tmp_path):
     ok, _ = sandbox_available()
     work = tmp_path / "a"
     work.mkdir()
-    hidden = ("### BEGIN HIDDEN TESTS\nimport numpy as np\nfrom helpers import check\nfrom helpers.reference import _submit\n"
+    hidden = ("### BEGIN HIDDEN TESTS\nimport numpy as np\nfrom helpers import check\nfrom helpers.expect import _submit\n"
               "v = check.call(np.log, np.array([0.0, 1.0]))\n_submit('loss', v)\n### END HIDDEN TESTS")
     cells = [{"index": 0, "grade_id": "correct_x", "kind": "test", "source": hidden, "stand_ins": []}]
     runs, records = sandbox.run_cells(cells, work, "a", Limits(cell_seconds=20, notebook_seconds=60),
@@ -520,3 +521,29 @@ def test_records_carry_the_kernels_warnings(tmp_path):
     assert runs[0].status == "ok", runs[0].error
     assert records["loss"][0] == -np.inf
     assert records.warnings["loss"] == ["divide by zero encountered in log"], records.warnings
+
+
+# ---------------------------------------------------------------- bookkeeping once
+
+def test_an_assignment_is_registered_once_per_source(course, monkeypatch):
+    """nbgrader generate_assignment runs again only when the source changed or the gradebook lost it."""
+    from helpers.grader import grade as grader
+
+    root = fresh(course, "register")
+    monkeypatch.setenv("COURSE_ROOT", str(root))
+    monkeypatch.delenv("COURSE_DB_URL", raising=False)
+    assert grader.register([A], root) == [A]
+    assert grader.register([A], root) == [], "registered twice for the same source"
+    (root / "gradebook.db").unlink()
+    assert grader.register([A], root) == [A], "a new gradebook must get the assignment"
+    nb = nbs.read(root / "source" / A / f"{A}.ipynb")
+    nb.cells.insert(1, au.md("A new paragraph (same graded cells)."))
+    nbs.write(nb, root / "source" / A / f"{A}.ipynb")
+    assert grader.register([A], root) == [A], "a changed source must be registered again"
+    assert grader.register([A], root) == []
+    from helpers.grader.stock import gradebook
+
+    with gradebook(grader.db_url(root)) as gb:       # a gradebook whose cells differ (edited by hand, say)
+        gb.find_notebook(A, A).grade_cells[0].max_score = 99
+        gb.db.commit()
+    assert grader.register([A], root) == [A]

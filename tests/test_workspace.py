@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import notebooks as nbs
-from helpers import workspace as ws
+from helpers.grader import nb as nbs
+from helpers.grader import workspace as ws
 from helpers.__main__ import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -196,9 +196,9 @@ def test_check_unknown_assignment_and_empty_workspace(course, capsys):
 
 
 def test_check_without_sandbox_says_so(course, capsys, monkeypatch):
-    import helpers.sandbox
+    import helpers.grader.sandbox
 
-    monkeypatch.setattr(helpers.sandbox, "sandbox_available", lambda: (False, "no bwrap in this test"))
+    monkeypatch.setattr(helpers.grader.sandbox, "sandbox_available", lambda: (False, "no bwrap in this test"))
     run(["start", A], capsys)
     fill(notebook(course), reference_answers())
     code, out = run(["check", A], capsys)

@@ -4,16 +4,16 @@ import csv
 import re
 from pathlib import Path
 
-from helpers import autograde as grading
-from helpers import notebooks as nbs
-from helpers import classgrade
-from helpers.classgrade import Outcome, unanswered_written
-from helpers.feedback import _summary
-from helpers.report import write_csv, write_html
-from helpers.workspace import print_table
+from helpers.grader import submissions
+from helpers.grader import nb as nbs
+from helpers.grader.grade import unanswered_written
+from helpers.grader.results import Outcome, TestVerdict
+from helpers.grader.feedback import _summary
+from helpers.grader.report import write_csv, write_html
+from helpers.grader.workspace import print_table
 
 A = "03_layers"
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _manual(nb):
@@ -22,11 +22,11 @@ def _manual(nb):
 
 
 def test_stub_text_and_answers_are_told_apart():
-    release = grading.release_submission(A)
+    release = submissions.release_submission(A)
     manual = _manual(release)
     assert manual, f"{A} has written answers"
     assert unanswered_written(release, manual) == list(manual)
-    answered = grading.reference_submission(A)
+    answered = submissions.reference_submission(A)
     assert unanswered_written(answered, manual) == []
     first = next(iter(manual))
     for cell in answered.cells:                       # an emptied cell counts as not answered too
@@ -36,13 +36,13 @@ def test_stub_text_and_answers_are_told_apart():
 
 
 def _outcome():
-    return Outcome("ada", A, tests=[classgrade.TestVerdict("correct_linear", 2.0, 2.0, "passed")],
+    return Outcome("ada", A, tests=[TestVerdict("correct_linear", 2.0, 2.0, "passed")],
                    manual={"written_a": 2.0, "written_b": 4.0}, unanswered=["written_b"])
 
 
 def test_check_table_lists_written_answers_and_says_which_are_blank():
     lines = []
-    nb = grading.release_submission(A)
+    nb = submissions.release_submission(A)
     print_table(_outcome(), nb, REPO / "notebooks" / A / f"{A}.ipynb", out=lines.append)
     text = "\n".join(lines)
     assert re.search(r"total\s+2/2\s+\(autograded\)", text), text
@@ -59,6 +59,7 @@ def test_feedback_and_report_count_written_answers(tmp_path):
               "tests": [{"grade_id": "correct_linear", "points": 2.0, "max_points": 2.0, "status": "passed",
                          "message": ""}],
               "manual": {"written_a": 2.0, "written_b": 4.0}, "unanswered": ["written_b"]}
+    record = Outcome.from_dict(record)         # as `report` reads the state file
     write_csv([record], tmp_path / "r.csv")
     row = next(csv.DictReader(open(tmp_path / "r.csv")))
     assert row["written_points"] == "6" and row["written_unanswered"] == "written_b"
@@ -72,20 +73,20 @@ def test_one_submission_holds_one_mistake_per_cell():
     """with_mistakes refuses two mistakes in one answer cell (the later would silently replace the earlier)."""
     import pytest
 
-    mistakes = grading.load_mistakes(A)
+    mistakes = submissions.load_mistakes(A)
     cell = mistakes[0].cell
     same = [m for m in mistakes if m.cell == cell][:2]
     assert len(same) == 2, f"{A} catalogues two mistakes in {cell}"
     with pytest.raises(ValueError, match="one mistake per cell"):
-        grading.with_mistakes(A, same)
+        submissions.with_mistakes(A, same)
 
 
 def test_the_demo_class_holds_the_mistakes_it_claims():
-    from helpers.demo import demo_class
+    from helpers.grader.demo import demo_class
 
     subs = demo_class(A)
-    ref = {nbs.meta(c)["grade_id"]: c.source for c in grading.reference_submission(A).cells if nbs.is_solution(c)}
-    cells = {m.cell for m in grading.load_mistakes(A)}
+    ref = {nbs.meta(c)["grade_id"]: c.source for c in submissions.reference_submission(A).cells if nbs.is_solution(c)}
+    cells = {m.cell for m in submissions.load_mistakes(A)}
     for student in ("carl", "dora"):
         changed = {nbs.meta(c)["grade_id"] for c in subs[student].cells
                    if nbs.is_solution(c) and c.source != ref[nbs.meta(c)["grade_id"]]}

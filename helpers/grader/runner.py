@@ -1,7 +1,7 @@
 """Executes a notebook's cells one at a time for the class grader (inside the sandbox).
 
-Started as ``python -I -B -c "...; from helpers.runner import main; main()" CONTROL_FD`` by
-helpers.sandbox: isolated mode, so nothing in the submission's folder (a ``json.py``, a
+Started as ``python -I -B -c "...; from helpers.grader.runner import main; main()" CONTROL_FD`` by
+helpers.grader.sandbox: isolated mode, so nothing in the submission's folder (a ``json.py``, a
 ``numpy.py``) is imported by the runner; the folder is appended to ``sys.path`` only after the
 runner's own imports, for the student's cells.
 
@@ -48,7 +48,7 @@ class Channel:
         self.control, self.commands = control, commands
 
     def send(self, message: dict, callbacks: list | None = None, **values) -> None:
-        from . import wire
+        from .. import wire
 
         data = wire.pack(message, callbacks, **values) if values else wire.dumps(message)
         view = memoryview(data)
@@ -56,7 +56,7 @@ class Channel:
             view = view[self.control.write(view):]
 
     def receive(self) -> dict:
-        from . import wire
+        from .. import wire
 
         line = self.commands.readline()
         if not line:
@@ -68,7 +68,7 @@ class Channel:
 
     def call(self, name: str, args, kwargs):
         """Run the reference stand-in `name` in the grader; serve call-backs of callable arguments."""
-        from . import wire
+        from .. import wire
 
         callbacks: list = []
         self.send({"event": "call", "name": name}, callbacks, args=list(args), kwargs=dict(kwargs))
@@ -104,7 +104,7 @@ def _warm_imports() -> None:
     import matplotlib.pyplot  # noqa: F401
     import numpy  # noqa: F401
 
-    from . import check, data, isolate, plots, reference, wire  # noqa: F401
+    from .. import check, data, diagnose, expect, isolate, plots, protocol, reference, wire  # noqa: F401
 
 
 def _error_of(result, hidden: bool):
@@ -172,7 +172,7 @@ def run_test_cell(shell, cell: dict):
     The first error is the cell's (it scores nothing then); after a failing visible part the later
     hidden parts still run, so that the grader can diagnose the values they hand over.
     """
-    from . import isolate
+    from .. import isolate
 
     ns = shell.user_ns
     hidden_names = set().union(*(bound_names(s["source"]) for s in cell["segments"] if s["hidden"]))
@@ -215,7 +215,7 @@ def _run_cell(shell, cell: dict, kind, pristine) -> dict | None:
 def main() -> int:
     control = os.fdopen(int(sys.argv[1]) if len(sys.argv) > 1 else 3, "wb", buffering=0)
     _warm_imports()
-    from . import reference, wire
+    from .. import protocol, wire
 
     shell = _shell()
     channel = Channel(control, sys.stdin.buffer)
@@ -233,7 +233,7 @@ def main() -> int:
         if cell.get("type") != "cell":
             continue
         kind = cell.get("kind")
-        reference.current_cell = cell.get("grade_id")
+        protocol.current_cell = cell.get("grade_id")
         channel.send({"event": "begin", "index": cell["index"]})
         _in_cell[0] = True
         try:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from nbformat.v4 import new_markdown_cell, new_notebook, new_output
 
-from . import notebooks as nbs
-from .build import source_notebook
-from .paths import course_root
+from . import nb as nbs
+
+from ..paths import release_notebook, source_notebook
 
 
 def headline(message: str) -> str:
@@ -48,7 +48,7 @@ def _summary(outcome) -> str:
 
 def feedback_notebook(outcome, root: Path):
     """The student's notebook as graded: answers, visible tests and verdicts."""
-    release_nb = nbs.read(course_root() / "release" / outcome.assignment / f"{outcome.assignment}.ipynb")
+    release_nb = nbs.read(release_notebook(outcome.assignment))
     source_nb = nbs.read(source_notebook(outcome.assignment))
     submitted = root / "submitted" / outcome.student / outcome.assignment / f"{outcome.assignment}.ipynb"
     answers = {}
@@ -68,7 +68,7 @@ def feedback_notebook(outcome, root: Path):
                 cell.source = answers[gid]
             if gid in verdict:
                 t = verdict[gid]
-                text = (f"✔ passed ({t.points:g}/{t.max_points:g} points)\n" if t.status == "passed" else
+                text = (f"✔ passed ({t.points:g}/{t.max_points:g} points)\n" if t.passed else
                         f"✘ {t.status} (0/{t.max_points:g} points)\n{t.message}\n")
                 cell.outputs = [new_output("stream", name="stdout", text=text)]
         cells.append(cell)

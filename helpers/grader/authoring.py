@@ -1,7 +1,7 @@
 """Write nbgrader source notebooks from Python, for authors who prefer a script to the
 Create Assignment toolbar. The .ipynb in source/ stays the single source of truth.
 
-    from helpers.authoring import md, code, solution, test, written, save
+    from helpers.grader.authoring import md, code, solution, test, written, save
     save([md("# Title"), solution("sigmoid", "def sigmoid(x):\\n    ### BEGIN SOLUTION\\n ..."),
           test("correct_sigmoid", 2, "'''Sigmoid matches the reference.'''\\n...")],
          "source/02_activations_and_gradients/02_activations_and_gradients.ipynb")

@@ -169,3 +169,21 @@ def answers_of(student_nb, source_nb) -> tuple[dict[str, str], str]:
         return {}, "the notebook lost its nbgrader marks and its cells no longer line up with the assignment"
     return ({meta(s).get("grade_id"): t.source for s, t in zip(src_code, stu_code) if is_solution(s)},
             "the notebook lost its nbgrader marks; answers were matched by position")
+
+
+def segments(cell: dict) -> list[dict]:
+    """A test cell's source split into visible and hidden parts (markers removed)."""
+    if cell["kind"] != "test":
+        return [{"hidden": False, "source": cell["source"]}]
+    parts, current, hidden = [], [], False
+    for line in cell["source"].splitlines():
+        s = line.strip()
+        if s in HIDDEN_MARKERS:
+            if current:
+                parts.append({"hidden": hidden, "source": "\n".join(current)})
+            current, hidden = [], s == HIDDEN_MARKERS[0]
+            continue
+        current.append(line)
+    if current:
+        parts.append({"hidden": hidden, "source": "\n".join(current)})
+    return [p for p in parts if p["source"].strip()] or [{"hidden": False, "source": "pass"}]

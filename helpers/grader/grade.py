@@ -10,7 +10,7 @@ How a notebook is graded:
 2. The submission is data: only its regular files are copied (links, FIFOs and devices are
    skipped and reported), within a size and file-count cap; the notebook is opened without
    following links.
-3. helpers.runner executes the cells in a sandbox (helpers.sandbox) with limits; a crash or
+3. helpers.grader.runner executes the cells in a sandbox (helpers.grader.sandbox) with limits; a crash or
    timeout costs only the cells it hits, the rest run in a fresh kernel after the instructor's
    and the student's earlier cells are replayed.
 4. Hidden checks hand their values out over the runner's channel; the grader compares them with
@@ -19,7 +19,7 @@ How a notebook is graded:
    sandbox; reference stand-ins (helpers.isolate) run here, on the kernel's arguments.
 5. What the student reads is built here from verdicts: no text the kernel printed or raised.
 6. Only this (parent) process writes the gradebook, one transaction per notebook, and only for
-   a notebook it actually graded: a grader-side failure writes no score (see STATUSES).
+   a notebook it actually graded: a grader-side failure writes no score (see helpers.grader.results.Status).
 Before a class run, a pre-flight grades each assignment's reference solution in the same sandbox
 and refuses to go on unless it gets full marks. Re-running grades only new or changed
 submissions (content hash), unless --force.
@@ -38,32 +38,24 @@ import stat
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
-from . import notebooks as nbs
-from .notebooks import answers_of, read_regular  # noqa: F401  (answers_of: used by others)
-from . import reference
-from .build import nbgrader, source_notebook
-from .paths import HIDDEN_DIRNAME, course_root, ensure_scripts_on_path, present_assignments, unknown_assignment_error
-from .sandbox import Limits, kill_all, run_cells, sandbox_available
+from .. import progress, protocol
+from ..paths import course_root, hidden_dir, present_assignments, release_folder, source_notebook, unknown_assignment_error
+from . import judge
+from . import nb as nbs
+from .nb import answers_of, read_regular
+from .stock import ensure_scripts_on_path, gradebook, nbgrader
+from .feedback import write_feedback
+from .submissions import reference_submission
+from .results import SCORED, Outcome, Status, TestVerdict
+from .sandbox import SANDBOX_GID, SANDBOX_UID, Limits, kill_all, run_cells, sandbox_available
 
 STATE_NAME = ".grading-state.json"
 PREFLIGHT_NAME = ".preflight.json"
+REGISTERED_NAME = ".registered.json"
 
-# Every notebook ends with exactly one of these. The first six are the student's outcome and are
-# written to the gradebook; the last two mean the grader itself failed: no score is written.
-STATUSES = {
-    "graded": "every cell ran (some tests may have failed)",
-    "timed out": "a cell or the notebook ran out of time; the cells it hit score nothing",
-    "crashed": "the kernel died (a limit, os._exit, a segfault) or printed too much; the rest was re-run",
-    "invalid notebook": "the notebook could not be read (not JSON, not a notebook, a link, too big)",
-    "invalid results": "the kernel sent malformed or oversized data; nothing it sent was used",
-    "missing": "no notebook in the submission folder",
-    "grader error": "the grader failed on this submission; no score was written (run again)",
-    "interrupted": "grading was stopped (Ctrl-C, SIGTERM) before this notebook finished; no score was written",
-}
-SCORED = ("graded", "timed out", "crashed", "invalid notebook", "invalid results", "missing")
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
 MAX_SUBMISSION_BYTES = 64 * 2**20
 MAX_SUBMISSION_FILES = 500
@@ -73,44 +65,7 @@ SAFE_EXCEPTIONS = {
     "KeyError", "LinAlgError", "ModuleNotFoundError", "NameError", "NotImplementedError", "OverflowError",
     "RecursionError", "RuntimeError", "StandInError", "StopIteration", "SyntaxError", "TypeError",
     "UnboundLocalError", "ValueError", "ZeroDivisionError", "IndentationError", "MemoryError",
-    "AxisError", "UFuncTypeError", "ReferenceValuesError", "UnicodeDecodeError", "OSError", "FileNotFoundError"}
-
-
-@dataclass
-class TestVerdict:
-    grade_id: str
-    points: float
-    max_points: float
-    status: str            # passed | failed | timeout | crashed | output limit | invalid results | not run
-    message: str = ""      # what the student reads ('' when passed): made by the grader, never kernel text
-    detail: str = ""       # the kernel's own error text: untrusted, shown only to a learner's `check`
-    visible_failed: bool = False   # the visible part raised (what Validate, run by the student, shows)
-
-
-@dataclass
-class Outcome:
-    student: str
-    assignment: str
-    status: str = "graded"     # one of STATUSES
-    detail: str = ""
-    tests: list[TestVerdict] = field(default_factory=list)
-    manual: dict[str, float] = field(default_factory=dict)   # written answers: grade_id -> max points
-    unanswered: list[str] = field(default_factory=list)      # written answers still holding the stub text
-    seconds: float = 0.0
-    digest: str = ""
-    skipped_files: list[str] = field(default_factory=list)
-
-    @property
-    def scored(self) -> bool:
-        return self.status in SCORED
-
-    @property
-    def score(self) -> float:
-        return sum(t.points for t in self.tests)
-
-    @property
-    def max_score(self) -> float:
-        return sum(t.max_points for t in self.tests)
+    "AxisError", "UFuncTypeError", "ReferenceValuesError", "Skipped", "UnicodeDecodeError", "OSError", "FileNotFoundError"}
 
 
 class GraderError(RuntimeError):
@@ -150,7 +105,7 @@ def submission_digest(folder: Path, assignment: str) -> str:
             data = b"unreadable"
         h.update(rel.encode() + b"\0" + data + b"\0")
     h.update(json.dumps(other).encode())
-    ref = reference.reference_path(assignment)
+    ref = protocol.reference_path(assignment)
     h.update(ref.read_bytes() if ref.exists() else b"no reference")
     return h.hexdigest()[:20]
 
@@ -235,7 +190,7 @@ class StandIns:
         self.assignment = assignment
 
     def module(self):
-        path = source_notebook(self.assignment).parent / HIDDEN_DIRNAME / "solution.py"
+        path = hidden_dir(self.assignment) / "solution.py"
         key = (str(path), path.stat().st_mtime_ns if path.exists() else 0)
         with self._lock:
             if key not in self._modules:
@@ -291,11 +246,11 @@ def _error_message(error: dict | None) -> str:
 
 
 _STATUS_TEXT = {
-    "timeout": "this test did not finish in time (an endless loop, or far too slow?)",
-    "crashed": "the kernel died during this test (a limit, os._exit or a segmentation fault)",
-    "output limit": "the notebook printed too much; this test was stopped",
-    "invalid results": "the values this test handed over were malformed or too large; none was used",
-    "not run": "this test did not run (the notebook's time limit, or an earlier failure)",
+    Status.TIMED_OUT: "this test did not finish in time (an endless loop, or far too slow?)",
+    Status.CRASHED: "the kernel died during this test (a limit, os._exit or a segmentation fault)",
+    Status.OUTPUT_LIMIT: "the notebook printed too much; this test was stopped",
+    Status.INVALID_RESULTS: "the values this test handed over were malformed or too large; none was used",
+    Status.NOT_RUN: "this test did not run (the notebook's time limit, or an earlier failure)",
 }
 
 
@@ -308,17 +263,76 @@ def _untrusted(text: str, limit: int = 2000) -> str:
 def _verdict(cell, run, checks) -> TestVerdict:
     gid, pts = nbs.meta(cell)["grade_id"], float(nbs.meta(cell)["points"])
     failed = [m for _, ok, m in checks if not ok]
-    if run.status == "ok" and not failed:
-        return TestVerdict(gid, pts, pts, "passed")
+    if run.status is Status.OK and not failed:
+        return TestVerdict(gid, pts, pts, Status.PASSED)
     detail = "" if run.error is None else _untrusted(f"{run.error.get('ename', '')}: {run.error.get('evalue', '')}", 6000)
-    if run.status == "ok":
-        return TestVerdict(gid, 0.0, pts, "failed", failed[0], detail)
-    if run.status == "error":
+    if run.status is Status.OK:
+        return TestVerdict(gid, 0.0, pts, Status.FAILED, failed[0], detail)
+    if run.status is Status.ERROR:
         # A hidden check's diagnosis, made here from the values, says more than the bare error.
         diagnosed = [m for m in failed if "no value was handed in" not in m]
         message = diagnosed[0] if diagnosed else _error_message(run.error)
-        return TestVerdict(gid, 0.0, pts, "failed", message, detail, visible_failed=not run.error.get("hidden"))
+        return TestVerdict(gid, 0.0, pts, Status.FAILED, message, detail, visible_failed=not run.error.get("hidden"))
     return TestVerdict(gid, 0.0, pts, run.status, _STATUS_TEXT.get(run.status, run.status), detail)
+
+
+def _read_answers(notebook: Path, source_nb):
+    """(the student's notebook, its answers, a warning) or raises _Unreadable with the status to give."""
+    if not os.path.lexists(notebook):
+        raise _Unreadable(Status.MISSING, f"no {notebook.name} in the submission")
+    try:
+        text = read_regular(notebook, MAX_NOTEBOOK_BYTES).decode("utf-8")
+        student_nb = nbs.reads(text, str(notebook.name))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _Unreadable(Status.INVALID_NOTEBOOK, f"{notebook.name}: {exc}"[:500]) from None
+    except Exception as exc:   # nbformat raises several kinds on bad structure
+        raise _Unreadable(Status.INVALID_NOTEBOOK, str(exc)[:500]) from None
+    answers, warning = answers_of(student_nb, source_nb)
+    return student_nb, answers, warning
+
+
+class _Unreadable(Exception):
+    """The submission has no gradable notebook: args are (status, detail)."""
+
+
+def _workdir(folder: Path, work: Path, assignment: str, sandbox: bool) -> list[str]:
+    """Fill the kernel's folder: the submission's regular files, then the course's own files over them
+    (never the student's copies), owned by the sandbox's uid when root grades. Returns what was skipped."""
+    skipped = copy_submission(folder, work)
+    release = release_folder(assignment)
+    for f in release.rglob("*"):
+        if f.is_file() and f.suffix != ".ipynb":
+            (work / f.relative_to(release)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(f, work / f.relative_to(release))
+    if sandbox and os.geteuid() == 0:       # visible to the sandbox's uid only
+        for p in [work, *work.rglob("*")]:
+            os.chown(p, SANDBOX_UID, SANDBOX_GID, follow_symlinks=False)
+    os.chmod(work, 0o700)
+    return skipped
+
+
+def _notebook_status(run_list) -> Status:
+    """A notebook's status from its cells' runs: the worst thing that happened to any of them."""
+    statuses = {r.status for r in run_list}
+    return (Status.INVALID_RESULTS if Status.INVALID_RESULTS in statuses else
+            Status.CRASHED if statuses & {Status.CRASHED, Status.OUTPUT_LIMIT} else
+            Status.TIMED_OUT if Status.TIMED_OUT in statuses else Status.GRADED)
+
+
+def _run(plan, folder: Path, assignment: str, limits: Limits, sandbox: bool):
+    """Execute the plan in a fresh folder (sandboxed); returns (runs by index, records, skipped files)."""
+    wanted: dict[str, set] = {}
+    for key, info in protocol.reference_meta(assignment).items():
+        wanted.setdefault(info.get("cell") or "", set()).add(key)
+    with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
+        os.chmod(tmp, 0o700)
+        work = Path(tmp) / assignment
+        work.mkdir()
+        skipped = _workdir(folder, work, assignment, sandbox)
+        run_list, records = run_cells(plan, work, assignment, limits, sandbox=sandbox,
+                                      submission=work if sandbox else None, serve=StandIns(assignment),
+                                      wanted=wanted)
+    return run_list, records, skipped
 
 
 def grade_one(student: str, assignment: str, folder: Path, limits: Limits, sandbox: bool) -> Outcome:
@@ -326,69 +340,34 @@ def grade_one(student: str, assignment: str, folder: Path, limits: Limits, sandb
     start = time.monotonic()
     out = Outcome(student, assignment, digest=submission_digest(folder, assignment))
     source_nb = nbs.read(source_notebook(assignment))
-    if not reference.reference_path(assignment).is_file():
+    if not protocol.reference_path(assignment).is_file():
         raise GraderError(f"no reference values for {assignment}: run `python -m helpers build {assignment}`")
     out.manual = {nbs.meta(c)["grade_id"]: float(nbs.meta(c)["points"]) for c in source_nb.cells
                   if nbs.meta(c).get("grade") and nbs.is_solution(c)}
     tests = [c for c in source_nb.cells if nbs.is_test(c)]
-    notebook = folder / f"{assignment}.ipynb"
-
-    def fail_all(status, detail):
-        out.status, out.detail = status, detail
-        out.tests = [TestVerdict(nbs.meta(c)["grade_id"], 0.0, float(nbs.meta(c)["points"]), "not run", detail)
-                     for c in tests]
+    try:
+        student_nb, answers, warning = _read_answers(folder / f"{assignment}.ipynb", source_nb)
+        out.unanswered = unanswered_written(student_nb, out.manual)
+        if not answers and warning:
+            raise _Unreadable(Status.INVALID_NOTEBOOK, warning)
+    except _Unreadable as exc:
+        out.status, out.detail = exc.args
+        out.tests = [TestVerdict(nbs.meta(c)["grade_id"], 0.0, float(nbs.meta(c)["points"]), Status.NOT_RUN,
+                                 out.detail) for c in tests]
         out.seconds = time.monotonic() - start
         return out
-
-    if not os.path.lexists(notebook):
-        return fail_all("missing", f"no {notebook.name} in the submission")
-    try:
-        text = read_regular(notebook, MAX_NOTEBOOK_BYTES).decode("utf-8")
-        student_nb = nbs.reads(text, str(notebook.name))
-    except (OSError, UnicodeDecodeError) as exc:
-        return fail_all("invalid notebook", f"{notebook.name}: {exc}"[:500])
-    except Exception as exc:   # nbformat raises several kinds on bad structure
-        return fail_all("invalid notebook", str(exc)[:500])
-    answers, warning = answers_of(student_nb, source_nb)
-    out.unanswered = unanswered_written(student_nb, out.manual)
-    if not answers and warning:
-        return fail_all("invalid notebook", warning)
     plan, missing = build_plan(source_nb, answers)
     notes = [warning] if warning else []
     if missing:
         notes.append(f"answer cells missing from the notebook: {', '.join(missing)}")
-
-    with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
-        os.chmod(tmp, 0o700)
-        work = Path(tmp) / assignment
-        work.mkdir()
-        out.skipped_files = copy_submission(folder, work)
-        release = course_root() / "release" / assignment
-        for f in release.rglob("*"):            # the course's own files, never the student's copies
-            if f.is_file() and f.suffix != ".ipynb":
-                (work / f.relative_to(release)).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(f, work / f.relative_to(release))
-        if sandbox and os.geteuid() == 0:       # visible to the sandbox's uid only
-            from .sandbox import SANDBOX_GID, SANDBOX_UID
-            for p in [work, *work.rglob("*")]:
-                os.chown(p, SANDBOX_UID, SANDBOX_GID, follow_symlinks=False)
-        os.chmod(work, 0o700)
-        wanted: dict[str, set] = {}
-        for key, info in reference.reference_meta(assignment).items():
-            wanted.setdefault(info.get("cell") or "", set()).add(key)
-        run_list, records = run_cells(plan, work, assignment, limits, sandbox=sandbox,
-                                      submission=work if sandbox else None, serve=StandIns(assignment),
-                                      wanted=wanted)
+    run_list, records, out.skipped_files = _run(plan, folder, assignment, limits, sandbox)
     runs = {r.index: r for r in run_list}
-    verdicts = reference.judge(assignment, records)
+    verdicts = judge.judge(assignment, records)
     index_of = {c["grade_id"]: c["index"] for c in plan}
     out.tests = [_verdict(c, runs[index_of[nbs.meta(c)["grade_id"]]], verdicts.get(nbs.meta(c)["grade_id"], []))
                  for c in tests]
-    statuses = {r.status for r in run_list}
-    out.status = ("invalid results" if "invalid results" in statuses else
-                  "crashed" if statuses & {"crashed", "output limit"} else
-                  "timed out" if "timeout" in statuses else "graded")
-    if out.status == "invalid results":
+    out.status = _notebook_status(run_list)
+    if out.status is Status.INVALID_RESULTS:
         for t in out.tests:
             t.points = 0.0
     if out.skipped_files:
@@ -400,12 +379,48 @@ def grade_one(student: str, assignment: str, folder: Path, limits: Limits, sandb
 
 # --------------------------------------------------------------- the class run
 
-def register(assignments, root: Path) -> None:
-    """Make sure the gradebook knows each assignment's cells (nbgrader generate_assignment)."""
+def _graded_cells(assignment: str) -> dict[str, float]:
+    """{grade id: points} of the source notebook's graded cells (tests and written answers)."""
+    return {nbs.meta(c)["grade_id"]: float(nbs.meta(c)["points"]) for c in nbs.read(source_notebook(assignment)).cells
+            if nbs.meta(c).get("grade")}
+
+
+def _registered(gb, assignment: str) -> bool:
+    """The gradebook holds the assignment's notebook with exactly the source's graded cells and points."""
+    from nbgrader.api import MissingEntry
+
+    try:
+        notebook = gb.find_notebook(assignment, assignment)
+    except MissingEntry:
+        return False
+    return {c.name: float(c.max_score) for c in notebook.grade_cells} == _graded_cells(assignment)
+
+
+def register(assignments, root: Path) -> list[str]:
+    """Make sure the gradebook knows each assignment's cells (nbgrader generate_assignment).
+
+    Done once per source notebook: an assignment is registered again only when its source changed
+    since the last registration into this gradebook (``autograded/.registered.json``, by content
+    hash) or the gradebook lacks its cells. Returns the assignments registered now.
+    """
+    cache = root / "autograded" / REGISTERED_NAME
+    try:
+        known = json.loads(cache.read_text())
+    except (OSError, ValueError):
+        known = {}
+    url = db_url(root)
+    hashes = {a: protocol.source_hash(source_notebook(a)) for a in assignments}
+    with gradebook(url) as gb:
+        todo = [a for a in assignments if known.get(url, {}).get(a) != hashes[a] or not _registered(gb, a)]
     with tempfile.TemporaryDirectory(prefix="course-register-") as tmp:
-        for a in assignments:
+        for a in todo:
             nbgrader(root, "generate_assignment", a, "--force",
                      f"--CourseDirectory.release_directory={tmp}", own_db=False)
+            known.setdefault(url, {})[a] = hashes[a]
+    if todo:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(known, indent=1))
+    return todo
 
 
 def db_url(root: Path) -> str:
@@ -440,14 +455,12 @@ def save_outcome(outcome: Outcome, root: Path, state: dict, gb) -> None:
             except Exception:
                 gb.db.rollback()
                 raise
-        from .feedback import write_feedback
-
         write_feedback(outcome, root)
-        state[key] = asdict(outcome)
+        state[key] = outcome.to_dict()
     else:
         previous = state.get(key)
-        entry = dict(previous) if previous and previous.get("status") in SCORED else asdict(outcome)
-        entry["last_run"] = {"status": outcome.status, "detail": outcome.detail}
+        entry = dict(previous) if previous and previous.get("status") in SCORED else outcome.to_dict()
+        entry["last_run"] = {"status": str(outcome.status), "detail": outcome.detail}
         if entry is not previous and previous is None:
             entry["digest"] = ""      # never counts as graded: the next run grades it
         state[key] = entry
@@ -477,12 +490,10 @@ def preflight(assignment: str, limits: Limits, sandbox: bool, cache: Path | None
 
     With `cache` (a JSON file), a pass is remembered by the hash of everything it depends on.
     """
-    from .autograde import reference_submission
-
     key = hashlib.sha256(json.dumps([
-        assignment, reference.source_hash(source_notebook(assignment)), sandbox, asdict(limits),
-        hashlib.sha256(reference.reference_path(assignment).read_bytes()).hexdigest()
-        if reference.reference_path(assignment).is_file() else "",
+        assignment, protocol.source_hash(source_notebook(assignment)), sandbox, asdict(limits),
+        hashlib.sha256(protocol.reference_path(assignment).read_bytes()).hexdigest()
+        if protocol.reference_path(assignment).is_file() else "",
         _package_hash()]).encode()).hexdigest()
     if cache is not None:
         try:
@@ -495,12 +506,12 @@ def preflight(assignment: str, limits: Limits, sandbox: bool, cache: Path | None
         folder.mkdir()
         nbs.write(reference_submission(assignment), folder / f"{assignment}.ipynb")
         outcome = grade_one("reference-solution", assignment, folder, limits, sandbox)
-    lost = [t for t in outcome.tests if t.status != "passed"]
-    if outcome.status != "graded" or lost or not outcome.tests:
+    lost = [t for t in outcome.tests if not t.passed]
+    if outcome.status is not Status.GRADED or lost or not outcome.tests:
         first = lost[0] if lost else None
         why = (first.detail or first.message) if first else outcome.detail
         hint = ""
-        if "ModuleNotFoundError" in why or "ImportError" in why or outcome.status == "crashed":
+        if "ModuleNotFoundError" in why or "ImportError" in why or outcome.status is Status.CRASHED:
             hint = (f"\n  The sandbox may not be able to import the course: it binds {Path(__file__).parent} and "
                     f"the Python at {os.path.realpath(os.sys.prefix)}. Run `pip install -e .` in this course "
                     f"folder with the Python you grade with, or run `.venv/bin/python -m helpers grade`.")
@@ -527,6 +538,70 @@ def _package_hash() -> str:
 
 # --------------------------------------------------------------- the class run
 
+def _require_sandbox(sandbox: bool, out) -> None:
+    """Refuse to grade (GraderError) when the sandbox cannot start; warn loudly without one."""
+    if not sandbox:
+        out("WARNING: --no-sandbox: submissions run as you, can read the course and the gradebook, "
+            "and can reach the network. Use this only for your own trusted notebooks.")
+        return
+    ok, why = sandbox_available()
+    if not ok:
+        fix = ("run `pip install -e .` in this course folder with the Python you grade with" if "import" in why
+               else "install bubblewrap (and allow unprivileged user namespaces)")
+        raise GraderError(f"cannot sandbox the students' code: {why}\n  To fix: {fix}; or pass --no-sandbox "
+                          f"to run submissions with your own rights (not for real classes). Nothing was graded.")
+
+
+def _to_grade(root: Path, names, state: dict, force: bool, out) -> list[tuple[str, str, Path]]:
+    """The submissions that are new or changed since the last run (all of them with force)."""
+    jobs = discover(root, names)
+    if bad := invalid_ids(root):
+        out(f"skipped {len(bad)} folder(s) under submitted/ whose names are not valid student ids "
+            f"(letters, digits, . _ @ + -; no spaces, newlines or path separators): {', '.join(bad[:10])}")
+    todo = [(s, a, f) for s, a, f in jobs
+            if force or state.get(f"{s}/{a}", {}).get("digest") != submission_digest(f, a)]
+    out(f"{len(jobs)} submissions, {len(todo)} to grade ({len(jobs) - len(todo)} unchanged since last run)")
+    return todo
+
+
+def _grade_all(todo, workers: int, limits: Limits, sandbox: bool, root: Path, state: dict) -> list[Outcome]:
+    """Grade `todo` in a pool of threads; this thread alone writes the gradebook, as each one finishes."""
+    from threadpoolctl import threadpool_limits
+
+    outcomes, futures = [], {}
+    pool = cf.ThreadPoolExecutor(max_workers=workers)
+    # Stand-ins run in this process, several at once: one BLAS thread each. (Multi-threaded
+    # OpenBLAS called from concurrent threads on a busy machine slowed one test cell from 0.6 s
+    # to over 60 s, a timeout the student did not cause.)
+    blas = threadpool_limits(limits=1)
+    try:
+        with gradebook(db_url(root)) as gb:
+            futures = {pool.submit(grade_one, s, a, f, limits, sandbox): (s, a) for s, a, f in todo}
+            with progress(total=len(futures), desc=f"grading ({workers} workers)", unit="nb") as bar:
+                for fut in cf.as_completed(futures):
+                    s, a = futures.pop(fut)
+                    try:
+                        outcome = fut.result()
+                    except Exception as exc:   # a bug of ours must not stop the class: say who and why
+                        outcome = Outcome(s, a, status=Status.GRADER_ERROR, detail=f"{type(exc).__name__}: {exc}"[:500])
+                    save_outcome(outcome, root, state, gb)
+                    outcomes.append(outcome)
+                    bar.update(1)
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        kill_all()
+        outcomes += [Outcome(s, a, status=Status.INTERRUPTED, detail="grading was stopped") for s, a in futures.values()]
+        raise _Interrupted(outcomes) from None
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+        blas.restore_original_limits()
+    return outcomes
+
+
+class _Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM during a class run; carries the outcomes so far."""
+
+
 def grade_class(assignments=None, workers: int | None = None, force: bool = False, sandbox: bool = True,
                 limits: Limits | None = None, root: Path | None = None, out=print,
                 preflight_check: bool = True) -> list[Outcome]:
@@ -541,68 +616,21 @@ def grade_class(assignments=None, workers: int | None = None, force: bool = Fals
     for a in names:
         if not source_notebook(a).is_file():
             raise unknown_assignment_error(a)
-    if sandbox:
-        ok, why = sandbox_available()
-        if not ok:
-            fix = ("run `pip install -e .` in this course folder with the Python you grade with" if "import" in why
-                   else "install bubblewrap (and allow unprivileged user namespaces)")
-            raise GraderError(f"cannot sandbox the students' code: {why}\n  To fix: {fix}; or pass --no-sandbox "
-                              f"to run submissions with your own rights (not for real classes). Nothing was graded.")
-    else:
-        out("WARNING: --no-sandbox: submissions run as you, can read the course and the gradebook, "
-            "and can reach the network. Use this only for your own trusted notebooks.")
+    _require_sandbox(sandbox, out)
     limits = limits or Limits()
     state = load_state(root)
-    jobs = discover(root, names)
-    if bad := invalid_ids(root):
-        out(f"skipped {len(bad)} folder(s) under submitted/ whose names are not valid student ids "
-            f"(letters, digits, . _ @ + -; no spaces, newlines or path separators): {', '.join(bad[:10])}")
-    todo = [(s, a, f) for s, a, f in jobs
-            if force or state.get(f"{s}/{a}", {}).get("digest") != submission_digest(f, a)]
-    out(f"{len(jobs)} submissions, {len(todo)} to grade ({len(jobs) - len(todo)} unchanged since last run)")
+    todo = _to_grade(root, names, state, force, out)
     if not todo:
         return []
     if preflight_check:
         for a in sorted({a for _, a, _ in todo}):
             preflight(a, limits, sandbox, cache=root / "autograded" / PREFLIGHT_NAME)
     register(sorted({a for _, a, _ in todo}), root)
-    workers = workers or os.cpu_count() or 1
-    outcomes = []
-    from nbgrader.api import Gradebook
-
-    from . import progress
-
-    pool = cf.ThreadPoolExecutor(max_workers=workers)
-    futures = {}
-    # Stand-ins run in this process, several at once: one BLAS thread each. (Multi-threaded
-    # OpenBLAS called from concurrent threads on a busy machine slowed one test cell from 0.6 s
-    # to over 60 s, a timeout the student did not cause.)
-    from threadpoolctl import threadpool_limits
-    blas = threadpool_limits(limits=1)
     try:
-        with Gradebook(db_url(root)) as gb:
-            futures = {pool.submit(grade_one, s, a, f, limits, sandbox): (s, a) for s, a, f in todo}
-            with progress(total=len(futures), desc=f"grading ({workers} workers)", unit="nb") as bar:
-                for fut in cf.as_completed(futures):
-                    s, a = futures.pop(fut)
-                    try:
-                        outcome = fut.result()
-                    except Exception as exc:   # a bug of ours must not stop the class: say who and why
-                        outcome = Outcome(s, a, status="grader error", detail=f"{type(exc).__name__}: {exc}"[:500])
-                    save_outcome(outcome, root, state, gb)
-                    outcomes.append(outcome)
-                    bar.update(1)
-    except KeyboardInterrupt:
-        pool.shutdown(wait=False, cancel_futures=True)
-        kill_all()
-        for s, a in futures.values():
-            outcomes.append(Outcome(s, a, status="interrupted", detail="grading was stopped"))
+        return _grade_all(todo, workers or os.cpu_count() or 1, limits, sandbox, root, state)
+    except _Interrupted:
         out("\nInterrupted: the gradebook holds every notebook finished so far; run again to continue.")
         raise KeyboardInterrupt from None
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
-        blas.restore_original_limits()
-    return outcomes
 
 
 def _cell(text: str, width: int) -> str:

@@ -1,4 +1,4 @@
-"""Drop root before the sandbox starts (run by helpers.sandbox when the grader is root).
+"""Drop root before the sandbox starts (run by helpers.grader.sandbox when the grader is root).
 
 bubblewrap started by root maps the sandbox's uid onto host uid 0: code inside could write host
 sysctls and make root-owned setuid files. So a root grader never runs bubblewrap as root. This

@@ -14,12 +14,14 @@ import json
 import shutil
 from pathlib import Path
 
-from . import notebooks as nbs
-from .build import build, scratch_course
-from .classgrade import grade_class
+from . import nb as nbs
+from .results import Status
+from .build import build
+from .stock import scratch_course
+from .grade import grade_class
 from .feedback import headline
-from .autograde import load_mistakes, reference_submission, release_submission, submit, with_mistakes
-from .paths import course_root, present_assignments
+from .submissions import load_mistakes, reference_submission, release_submission, submit, with_mistakes
+from ..paths import course_root, present_assignments, release_notebook
 from .report import make_report
 from .sandbox import sandbox_available
 
@@ -51,7 +53,7 @@ def demo_class(assignment: str) -> dict:
         seen[m.cell] = seen.get(m.cell, 0) + 1
         if seen[m.cell] <= 2:
             (firsts if seen[m.cell] == 1 else seconds).append(m)
-    truncated = json.dumps(nbs.read(course_root() / "release" / assignment / f"{assignment}.ipynb"))
+    truncated = json.dumps(nbs.read(release_notebook(assignment)))
     return {
         "ada": reference_submission(assignment),
         "blaise": release_submission(assignment),
@@ -97,7 +99,7 @@ def _print_scores(names, results, out) -> None:
         row = []
         for a in names:
             r = results[(s, a)]
-            row.append(f"{r.score:g}/{r.max_score:g}" if r.status in ("graded", "timed out", "crashed")
+            row.append(f"{r.score:g}/{r.max_score:g}" if r.status in (Status.GRADED, Status.TIMED_OUT, Status.CRASHED)
                        else r.status)
         out(f"{s:<10}" + "".join(f"{cell:>{width}}" for cell in row))
 
@@ -107,7 +109,7 @@ def _print_diagnoses(names, results, out) -> None:
     for a in names:
         for s in ("carl", "dora"):
             for t in results[(s, a)].tests:
-                if t.status != "passed":
+                if not t.passed:
                     out(f"  {a} / {s} / {t.grade_id}: {headline(t.message)[:150] or '(no message)'}")
     for a in names:
         r = results[("emmy", a)]

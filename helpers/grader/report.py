@@ -15,11 +15,10 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from .classgrade import load_state
+from ..paths import course_root
 from .feedback import headline
-from .paths import course_root
-
-NEEDS_HUMAN = {"timed out", "crashed", "invalid notebook", "invalid results", "missing", "grader error", "interrupted"}
+from .grade import load_state
+from .results import NEEDS_HUMAN, Outcome, Status
 
 
 def _diagnosis_kind(message: str) -> str:
@@ -27,25 +26,17 @@ def _diagnosis_kind(message: str) -> str:
     return re.sub(r"(?<![\w])[-+]?\d[\d.e+-]*", "#", headline(message))[:160]
 
 
-def write_csv(records: list[dict], path: Path) -> None:
-    tests = sorted({(r["assignment"], t["grade_id"]) for r in records for t in r["tests"]})
+def write_csv(records: list[Outcome], path: Path) -> None:
+    tests = sorted({(r.assignment, t.grade_id) for r in records for t in r.tests})
     with open(path, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["student", "assignment", "status", "score", "max_score", "seconds",
                     "written_points", "written_unanswered"] + [f"{a}:{g}" for a, g in tests])
-        for r in sorted(records, key=lambda r: (r["student"], r["assignment"])):
-            pts = {(r["assignment"], t["grade_id"]): f'{t["points"]:g} ({t["status"]})' for t in r["tests"]}
-            w.writerow([r["student"], r["assignment"], r["status"], f'{_score(r):g}', f'{_max(r):g}',
-                        f'{r["seconds"]:.1f}', f'{sum(r.get("manual", {}).values()):g}',
-                        " ".join(r.get("unanswered", []))] + [pts.get(k, "") for k in tests])
-
-
-def _score(r):
-    return sum(t["points"] for t in r["tests"])
-
-
-def _max(r):
-    return sum(t["max_points"] for t in r["tests"])
+        for r in sorted(records, key=lambda r: (r.student, r.assignment)):
+            pts = {(r.assignment, t.grade_id): f"{t.points:g} ({t.status})" for t in r.tests}
+            w.writerow([r.student, r.assignment, r.status, f"{r.score:g}", f"{r.max_score:g}",
+                        f"{r.seconds:.1f}", f"{sum(r.manual.values()):g}",
+                        " ".join(r.unanswered)] + [pts.get(k, "") for k in tests])
 
 
 def _png(fig) -> str:
@@ -65,8 +56,8 @@ def _plots(records) -> list[str]:
     out = []
     per_test = defaultdict(list)
     for r in records:
-        for t in r["tests"]:
-            per_test[f'{r["assignment"][:2]}:{t["grade_id"]}'].append(t["points"] / t["max_points"])
+        for t in r.tests:
+            per_test[f"{r.assignment[:2]}:{t.grade_id}"].append(t.points / t.max_points)
     if per_test:
         names = sorted(per_test)
         fig, ax = plt.subplots(figsize=(max(6, 0.45 * len(names)), 3.5))
@@ -78,8 +69,8 @@ def _plots(records) -> list[str]:
         out.append(_png(fig))
     by_assignment = defaultdict(list)
     for r in records:
-        if _max(r):
-            by_assignment[r["assignment"]].append(100 * _score(r) / _max(r))
+        if r.max_score:
+            by_assignment[r.assignment].append(100 * r.score / r.max_score)
     if by_assignment:
         fig, ax = plt.subplots(figsize=(7, 3.5))
         ax.hist(list(by_assignment.values()), bins=10, range=(0, 100), label=list(by_assignment), stacked=True)
@@ -91,7 +82,7 @@ def _plots(records) -> list[str]:
         fig, ax = plt.subplots(figsize=(7, 3.5))
         times = defaultdict(list)
         for r in records:
-            times[r["assignment"]].append(r["seconds"])
+            times[r.assignment].append(r.seconds)
         ax.boxplot(list(times.values()), tick_labels=[a[:2] for a in times])
         ax.set_ylabel("seconds to grade")
         ax.set_title("Runtime per notebook")
@@ -99,37 +90,37 @@ def _plots(records) -> list[str]:
     return out
 
 
-def write_html(records: list[dict], path: Path) -> None:
+def write_html(records: list[Outcome], path: Path) -> None:
     failures = defaultdict(Counter)
     for r in records:
-        for t in r["tests"]:
-            if t["status"] not in ("passed", "not run"):   # not run: the notebook is listed for a human
-                failures[(r["assignment"], t["grade_id"])][_diagnosis_kind(t["message"])] += 1
+        for t in r.tests:
+            if t.status not in (Status.PASSED, Status.NOT_RUN):   # not run: the notebook is listed for a human
+                failures[(r.assignment, t.grade_id)][_diagnosis_kind(t.message)] += 1
     worst = sorted(failures.items(), key=lambda kv: -sum(kv[1].values()))[:15]
     rows = "".join(
         f"<tr><td>{html.escape(a)}</td><td><code>{html.escape(g)}</code></td><td>{sum(c.values())}</td>"
         f"<td>{'<br>'.join(f'{n}× {html.escape(d)}' for d, n in c.most_common(3))}</td></tr>"
         for (a, g), c in worst)
     human = []
-    for r in sorted(records, key=lambda r: (r["assignment"], r["student"])):
+    for r in sorted(records, key=lambda r: (r.assignment, r.student)):
         reasons = []
-        if r["status"] in NEEDS_HUMAN:
-            reasons.append(f'{r["status"]}: {r["detail"]}')
-        if r.get("manual"):
-            blank = set(r.get("unanswered", ()))
-            answered = [g for g in r["manual"] if g not in blank]
+        if r.status in NEEDS_HUMAN:
+            reasons.append(f"{r.status}: {r.detail}")
+        if r.manual:
+            blank = set(r.unanswered)
+            answered = [g for g in r.manual if g not in blank]
             if answered:
                 reasons.append("written answers to grade: " + ", ".join(answered))
             if blank:
                 reasons.append("written answers NOT answered (still the stub): " + ", ".join(sorted(blank)))
         if reasons:
-            human.append(f"<tr><td>{html.escape(r['student'])}</td><td>{html.escape(r['assignment'])}</td>"
+            human.append(f"<tr><td>{html.escape(r.student)}</td><td>{html.escape(r.assignment)}</td>"
                          f"<td>{html.escape('; '.join(reasons))}</td></tr>")
     plots = "".join(f"<div>{p}</div>" for p in _plots(records))
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Class report</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top;font-size:14px}}</style></head><body>
-<h1>Class report</h1><p>{len(records)} graded notebooks, {len({r['student'] for r in records})} students.</p>
+<h1>Class report</h1><p>{len(records)} graded notebooks, {len({r.student for r in records})} students.</p>
 {plots}
 <h2>Most-failed tests and their most common diagnoses</h2>
 <table><tr><th>assignment</th><th>test</th><th>failures</th><th>diagnoses</th></tr>{rows}</table>
@@ -141,7 +132,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top;font-size:14px}}
 
 def make_report(root: Path | None = None, out=print) -> tuple[Path, Path]:
     root = Path(root or course_root())
-    records = list(load_state(root).values())
+    records = [Outcome.from_dict(r) for r in load_state(root).values()]
     if not records:
         raise ValueError("nothing graded yet: run `python -m helpers grade` first")
     folder = root / "autograded"

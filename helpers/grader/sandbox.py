@@ -1,4 +1,4 @@
-"""Run a notebook's cells in a sandboxed kernel (helpers.runner) with limits, for the class grader.
+"""Run a notebook's cells in a sandboxed kernel (helpers.grader.runner) with limits, for the class grader.
 
 The sandbox (bubblewrap): no network, its own PID/IPC/UTS/user/mount namespaces (every process
 dies with it), no capabilities, no setuid (``no_new_privs``, and a seccomp filter that refuses
@@ -8,7 +8,7 @@ other students do not exist in it. Its writable folders are size-limited tmpfs m
 with it: the working folder (a copy of the submission's regular files), ``/tmp`` and ``/dev/shm``.
 
 Who runs it: an unprivileged host uid, always. A normal user's grader runs bubblewrap as itself
-(the sandbox uid maps onto that user). A root grader never does: helpers.sandbox_launch drops to
+(the sandbox uid maps onto that user). A root grader never does: helpers.grader.sandbox_launch drops to
 :data:`SANDBOX_UID` (``nobody`` unless ``$COURSE_SANDBOX_UID``) first, after bind-mounting what
 the sandbox needs where that uid can read it.
 
@@ -42,8 +42,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import wire
-from .paths import PACKAGE_DIR
+from .. import wire
+from . import nb as nbs
+from .results import CellRun, Status
+from ..paths import PACKAGE_DIR
 
 SANDBOX_UID = int(os.environ.get("COURSE_SANDBOX_UID", "65534"))
 SANDBOX_GID = int(os.environ.get("COURSE_SANDBOX_GID", str(SANDBOX_UID)))
@@ -71,17 +73,6 @@ class Limits:
     def address_space_mb(self) -> int:
         """RLIMIT_AS: the memory limit less the tmpfs folders, which also live in memory."""
         return max(256, self.memory_mb - self.disk_mb - self.tmp_mb - self.shm_mb)
-
-
-@dataclass
-class CellRun:
-    index: int
-    grade_id: str | None
-    kind: str
-    status: str = "not run"          # ok | error | timeout | crashed | output limit | invalid results | not run
-    error: dict | None = None        # {"ename", "evalue", "hidden"} from the kernel (untrusted text)
-    output: str = ""
-    seconds: float = 0.0
 
 
 class InvalidResults(Exception):
@@ -155,7 +146,7 @@ def kernel_env(assignment: str, home: str) -> dict:
 def _boot(package_parent: str) -> list[str]:
     """python -I (isolated: no PYTHON* variables, no script or working folder on sys.path) + the runner."""
     code = (f"import sys; sys.path.insert(0, {package_parent!r}); "
-            f"from helpers.runner import start; start()")
+            f"from helpers.grader.runner import start; start()")
     return [sys.executable, "-I", "-B", "-c", code]
 
 
@@ -279,6 +270,27 @@ def _seccomp_fd() -> int:
     return fd
 
 
+def _bwrap_argv(inner, mounts, limits: Limits, workdir_inside, env, seccomp: int, info_fd) -> list[str]:
+    """bubblewrap's command line: every namespace new, no capabilities, nobody's uid, read-only binds,
+    size-capped tmpfs for /tmp, /dev/shm and the working folder, a clear environment, the seccomp filter."""
+    argv = [bwrap_path(), "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+            "--uid", "65534", "--gid", "65534", "--hostname", "sandbox",
+            "--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys", "--dev", "/dev",
+            "--size", str(limits.shm_mb * 2**20), "--tmpfs", "/dev/shm",
+            "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/tmp"]
+    for src, inside in mounts:
+        argv += ["--ro-bind", src, inside]
+    if workdir_inside:
+        argv += ["--size", str(limits.disk_mb * 2**20), "--tmpfs", workdir_inside, "--chdir", workdir_inside]
+    argv += ["--clearenv"]
+    for k, v in (env or {}).items():
+        argv += ["--setenv", k, v]
+    argv += ["--seccomp", str(seccomp)]
+    if info_fd is not None:
+        argv += ["--info-fd", str(info_fd)]
+    return argv + list(inner)
+
+
 def _spawn(inner: list[str], *, binds: list[tuple[str, str]], limits: Limits, cgroup: Path | None,
            pass_fds=(), workdir_inside: str | None = None, env: dict | None = None, info_fd: int | None = None,
            probe: bool = False, **popen):
@@ -301,22 +313,7 @@ def _spawn(inner: list[str], *, binds: list[tuple[str, str]], limits: Limits, cg
     else:
         mounts += binds
     seccomp = _seccomp_fd()
-    argv = [bwrap_path(), "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--uid", "65534", "--gid", "65534", "--hostname", "sandbox",
-            "--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys", "--dev", "/dev",
-            "--size", str(limits.shm_mb * 2**20), "--tmpfs", "/dev/shm",
-            "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/tmp"]
-    for src, inside in mounts:
-        argv += ["--ro-bind", src, inside]
-    if workdir_inside:
-        argv += ["--size", str(limits.disk_mb * 2**20), "--tmpfs", workdir_inside, "--chdir", workdir_inside]
-    argv += ["--clearenv"]
-    for k, v in (env or {}).items():
-        argv += ["--setenv", k, v]
-    argv += ["--seccomp", str(seccomp)]
-    if info_fd is not None:
-        argv += ["--info-fd", str(info_fd)]
-    argv += inner
+    argv = _bwrap_argv(inner, mounts, limits, workdir_inside, env, seccomp, info_fd)
     nproc = None
     if not root:
         nproc = limits.processes + _processes_of(os.getuid())
@@ -325,7 +322,7 @@ def _spawn(inner: list[str], *, binds: list[tuple[str, str]], limits: Limits, cg
     if root:
         spec = {"uid": SANDBOX_UID, "gid": SANDBOX_GID, "cgroup": str(cgroup) if cgroup else None,
                 "binds": launcher_binds, "argv": argv}
-        argv = [sys.executable, "-I", "-B", str(PACKAGE_DIR / "sandbox_launch.py"), json.dumps(spec)]
+        argv = [sys.executable, "-I", "-B", str(Path(__file__).with_name("sandbox_launch.py")), json.dumps(spec)]
     try:
         proc = subprocess.Popen(argv, pass_fds=tuple(pass_fds) + (seccomp,), start_new_session=True,
                                 preexec_fn=_limit_child(limits, nproc), **popen)
@@ -509,7 +506,7 @@ class Kernel:
                 return "msg", self.messages.pop(0)
             timeout = deadline - time.monotonic()
             if timeout <= 0:
-                return "timeout", None
+                return Status.TIMED_OUT, None
             events = self.sel.select(timeout=min(timeout, 0.5))
             for key, _ in events:
                 try:
@@ -522,7 +519,7 @@ class Kernel:
                         continue
                     self._keep(chunk, kept)
                     if self.output_total > self.limits.output_bytes:
-                        return "output limit", None
+                        return Status.OUTPUT_LIMIT, None
                     continue
                 if not chunk:
                     return "dead", None
@@ -680,7 +677,7 @@ class Kernel:
         """Call the student's callable `number` in the kernel; serve what the kernel asks meanwhile."""
         if not self.send({"type": "callback", "number": number}, deadline, kept,
                          args=list(args), kwargs=dict(kwargs)):
-            raise _KernelGone("dead" if self.proc.poll() is not None else "timeout")
+            raise _KernelGone("dead" if self.proc.poll() is not None else Status.TIMED_OUT)
         while True:
             outcome, reply = self.next_message(deadline, kept)
             if outcome != "msg":
@@ -720,26 +717,6 @@ class _KernelGone(Exception):
     """The kernel died or timed out while the grader waited for a call-back."""
 
 
-def _segments(cell: dict) -> list[dict]:
-    """A test cell's source split into visible and hidden parts (markers removed)."""
-    from . import notebooks as nbs
-
-    if cell["kind"] != "test":
-        return [{"hidden": False, "source": cell["source"]}]
-    parts, current, hidden = [], [], False
-    for line in cell["source"].splitlines():
-        s = line.strip()
-        if s in nbs.HIDDEN_MARKERS:
-            if current:
-                parts.append({"hidden": hidden, "source": "\n".join(current)})
-            current, hidden = [], s == nbs.HIDDEN_MARKERS[0]
-            continue
-        current.append(line)
-    if current:
-        parts.append({"hidden": hidden, "source": "\n".join(current)})
-    return [p for p in parts if p["source"].strip()] or [{"hidden": False, "source": "pass"}]
-
-
 def run_cells(cells: list[dict], workdir: Path, assignment: str, limits: Limits | None = None,
               sandbox: bool = True, extra_env: dict | None = None, submission: Path | None = None,
               serve=None, wanted: dict | None = None) -> tuple[list[CellRun], dict]:
@@ -759,14 +736,14 @@ def run_cells(cells: list[dict], workdir: Path, assignment: str, limits: Limits 
     try:
         for cell, run in zip(cells, runs):
             if time.monotonic() >= notebook_deadline:
-                run.status, run.error = "not run", {"ename": "NotebookTimeout",
+                run.status, run.error = Status.NOT_RUN, {"ename": "NotebookTimeout",
                                                     "evalue": "the notebook's time limit was reached"}
                 continue
             if kernel is None:
                 kernel = Kernel(workdir, assignment, limits, sandbox, extra_env, submission)
                 kernel.records = records
                 if not _start(kernel, completed, notebook_deadline):
-                    run.status, run.error = "crashed", {"ename": "KernelDied",
+                    run.status, run.error = Status.CRASHED, {"ename": "KernelDied",
                                                         "evalue": "the kernel died while starting or re-running "
                                                                   "earlier cells"}
                     kernel.kill()
@@ -778,49 +755,62 @@ def run_cells(cells: list[dict], workdir: Path, assignment: str, limits: Limits 
             start = time.monotonic()
             deadline = min(start + limits.cell_seconds, notebook_deadline)
             message = {"type": "cell", "index": cell["index"], "grade_id": cell.get("grade_id"),
-                       "kind": cell["kind"], "segments": _segments(cell)}
-            try:
-                outcome, error = ("dead", None) if not kernel.send(message, deadline, kept) else \
-                    kernel.wait_for(cell["index"], deadline, kept)
-            except _KernelGone as gone:
-                outcome, error = gone.args[0], None
-            except InvalidResults as exc:
-                outcome, error = "invalid results", {"ename": "InvalidResults", "evalue": str(exc)}
-            if outcome == "timeout":
-                kernel.interrupt()
-                try:
-                    outcome2, _ = kernel.wait_for(cell["index"], time.monotonic() + 3, kept)
-                except (InvalidResults, _KernelGone):
-                    outcome2 = "dead"
-                if outcome2 != "end":
-                    kernel.kill()
-                    kernel = None
-                run.status, run.error = "timeout", {"ename": "CellTimeout",
-                                                    "evalue": f"the cell ran longer than {limits.cell_seconds:g} s"}
-            elif outcome == "end":
-                run.status, run.error = ("ok", None) if error is None else ("error", error)
-                if run.status == "ok" and cell["kind"] != "test":
-                    completed.append(message)
-            else:
-                try:
-                    code = kernel.proc.wait(timeout=1)
-                except subprocess.TimeoutExpired:
-                    code = None
-                kernel.kill()
+                       "kind": cell["kind"], "segments": nbs.segments(cell)}
+            outcome, error = _execute(kernel, message, deadline, kept)
+            if _settle(kernel, run, cell["index"], outcome, error, limits, kept):
                 kernel = None
-                if outcome == "output limit":
-                    run.status, run.error = "output limit", {
-                        "ename": "OutputLimit", "evalue": f"the notebook printed more than {limits.output_bytes} bytes"}
-                elif outcome == "invalid results":
-                    run.status, run.error = "invalid results", error
-                else:
-                    run.status, run.error = "crashed", {"ename": "KernelDied", "evalue": _death(code)}
+            elif run.status is Status.OK and cell["kind"] != "test":
+                completed.append(message)
             run.seconds = time.monotonic() - start
             run.output = b"".join(kept).decode("utf-8", "replace")[: limits.kept_output_bytes]
     finally:
         if kernel is not None:
             kernel.kill()
     return runs, records
+
+
+def _execute(kernel: Kernel, message: dict, deadline: float, kept: list) -> tuple:
+    """Send one cell and wait for its end: ("end", error or None), or what stopped it."""
+    try:
+        if not kernel.send(message, deadline, kept):
+            return "dead", None
+        return kernel.wait_for(message["index"], deadline, kept)
+    except _KernelGone as gone:
+        return gone.args[0], None
+    except InvalidResults as exc:
+        return Status.INVALID_RESULTS, {"ename": "InvalidResults", "evalue": str(exc)}
+
+
+def _settle(kernel: Kernel, run: CellRun, index: int, outcome, error, limits: Limits, kept: list) -> bool:
+    """Give `run` its status from the outcome of :func:`_execute`; True when the kernel was killed."""
+    if outcome is Status.TIMED_OUT:
+        kernel.interrupt()
+        try:
+            after, _ = kernel.wait_for(index, time.monotonic() + 3, kept)
+        except (InvalidResults, _KernelGone):
+            after = "dead"
+        run.status, run.error = Status.TIMED_OUT, {"ename": "CellTimeout",
+                                                   "evalue": f"the cell ran longer than {limits.cell_seconds:g} s"}
+        if after != "end":
+            kernel.kill()
+            return True
+        return False
+    if outcome == "end":
+        run.status, run.error = (Status.OK, None) if error is None else (Status.ERROR, error)
+        return False
+    try:
+        code = kernel.proc.wait(timeout=1)
+    except subprocess.TimeoutExpired:
+        code = None
+    kernel.kill()
+    if outcome is Status.OUTPUT_LIMIT:
+        run.status, run.error = Status.OUTPUT_LIMIT, {
+            "ename": "OutputLimit", "evalue": f"the notebook printed more than {limits.output_bytes} bytes"}
+    elif outcome is Status.INVALID_RESULTS:
+        run.status, run.error = Status.INVALID_RESULTS, error
+    else:
+        run.status, run.error = Status.CRASHED, {"ename": "KernelDied", "evalue": _death(code)}
+    return True
 
 
 def _start(kernel: Kernel, cells: list[dict], deadline: float) -> bool:

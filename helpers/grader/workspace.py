@@ -4,7 +4,7 @@
   overwrites work: an existing notebook is kept unless ``--force``, which first backs it up as
   ``notebooks/<a>/<a>.ipynb.bak-YYYYmmdd-HHMMSS``.
 - ``check [NOTEBOOK_OR_ASSIGNMENT]`` grades workspace notebooks exactly as the instructor's class
-  grader does (:func:`helpers.classgrade.grade_one`: the answer cells are the learner's, the tests,
+  grader does (:func:`helpers.grader.grade.grade_one`: the answer cells are the learner's, the tests,
   hidden ones included, the course's; sandboxed where bubblewrap works) and prints a table per
   notebook with the diagnosis of each failed test and the cell to look at.
 - ``solutions [ASSIGNMENT...]`` writes reference notebooks for self-study into ``solutions/<a>/``
@@ -22,8 +22,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import notebooks as nbs
-from .paths import ASSIGNMENTS, course_root, present_assignments, unknown_assignment_error
+from . import nb as nbs
+from .grade import grade_one, preflight
+from .results import Status
+from . import sandbox as sandboxing
+from ..paths import ASSIGNMENTS, course_root, present_assignments, release_folder, source_notebook, unknown_assignment_error
 
 WORKSPACE = "notebooks"
 SOLUTIONS = "solutions"
@@ -44,7 +47,7 @@ def solutions_dir() -> Path:
 
 
 def _release(a: str) -> Path:
-    return course_root() / "release" / a
+    return release_folder(a)
 
 
 def released_assignments() -> list[str]:
@@ -199,12 +202,11 @@ def stale_cells(assignment: str, learner_nb) -> list[str]:
 
 def check(what: str | None = None, sandbox: bool | None = None, limits=None, out=print) -> int:
     """Grade the learner's notebooks the instructor's way; 0 when every test passed, else 1."""
-    from .sandbox import Limits, sandbox_available
 
     targets = resolve_targets(what)
     note = ""
     if sandbox is None:
-        sandbox, why = sandbox_available()
+        sandbox, why = sandboxing.sandbox_available()
         if not sandbox:
             note = (f"note: not sandboxed ({why}); your notebook runs with your own rights, which is fine "
                     f"for your own work.")
@@ -214,13 +216,12 @@ def check(what: str | None = None, sandbox: bool | None = None, limits=None, out
         out(note)
     all_passed = True
     for t in targets:
-        all_passed &= _check_one(t, sandbox, limits or Limits(), out)
+        all_passed &= _check_one(t, sandbox, limits or sandboxing.Limits(), out)
     out(HIDDEN_NOTE)
     return 0 if all_passed else 1
 
 
 def _check_one(t: Target, sandbox: bool, limits, out) -> bool:
-    from .classgrade import grade_one, preflight
 
     a, path = t.assignment, t.notebook
     try:
@@ -242,7 +243,7 @@ def _check_one(t: Target, sandbox: bool, limits, out) -> bool:
         preflight(a, limits, sandbox, cache=course_root() / ".check-cache" / "preflight.json")
         outcome = grade_one("self-check", a, folder, limits, sandbox)
     print_table(outcome, learner_nb, path, stale, out)
-    return outcome.status == "graded" and bool(outcome.tests) and all(v.status == "passed" for v in outcome.tests)
+    return outcome.status is Status.GRADED and bool(outcome.tests) and all(v.passed for v in outcome.tests)
 
 
 def _cell_numbers(learner_nb) -> tuple[dict[str, int], dict[str, tuple[int, str]]]:
@@ -276,7 +277,7 @@ def print_table(outcome, learner_nb, path: Path, stale=(), out=print) -> None:
     for s in stale:
         out(f"  ! {s}")
     detail = _printable(outcome.detail)
-    if outcome.status != "graded":
+    if outcome.status is not Status.GRADED:
         out(f"  status: {outcome.status}" + (f" ({detail})" if detail else ""))
     elif detail:
         out(f"  note: {detail}")
@@ -285,7 +286,7 @@ def print_table(outcome, learner_nb, path: Path, stale=(), out=print) -> None:
     for v in outcome.tests:
         cell = f"{number[v.grade_id]}/{ncells}" if v.grade_id in number else "-"
         out(f"  {v.grade_id:<{width}}  {cell:>7}  {v.points:>3g}/{v.max_points:<3g}  {v.status}")
-        if v.status == "passed":
+        if v.passed:
             continue
         msg = _printable(v.message.strip())
         if v.detail.startswith("NotImplementedError"):
@@ -316,7 +317,7 @@ def print_table(outcome, learner_nb, path: Path, stale=(), out=print) -> None:
 
 def solution_notebook(assignment: str):
     """The source notebook without solution markers and without hidden tests (and no outputs)."""
-    nb = nbs.read(course_root() / "source" / assignment / f"{assignment}.ipynb")
+    nb = nbs.read(source_notebook(assignment))
     for cell in nb.cells:
         if nbs.is_solution(cell):
             cell.source = nbs.strip_solution_markers(cell.source)

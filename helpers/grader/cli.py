@@ -1,0 +1,169 @@
+"""The course's command line: ``python -m helpers VERB`` (or the ``course`` script).
+
+Verbs:
+  build [ASSIGNMENT...] [--check] [--force-reference]
+      lint source/, record hidden reference values, generate and verify release/
+  demo [ASSIGNMENT...]
+      build, then autograde a small demo class and print the score table
+  grade [ASSIGNMENT...] [--workers N] [--force] [--no-sandbox]
+      grade every new or changed submission under submitted/, in parallel and sandboxed
+  report
+      write autograded/report.csv and autograded/report.html from the grading records
+
+For learners (self-study and students):
+  start [ASSIGNMENT...] [--force]
+      copy release/<a>/ into your workspace notebooks/<a>/ (never overwrites; --force backs up first)
+  check [NOTEBOOK_OR_ASSIGNMENT] [--no-sandbox]
+      grade your workspace notebooks the way they will be graded, with each failure's diagnosis
+  solutions [ASSIGNMENT...] [--yes]
+      write the reference solutions into solutions/<a>/ (asks first)
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _cmd_build(args) -> int:
+    from .build import BuildError, build
+
+    try:
+        build(args.assignments, force_reference=args.force_reference, check_only=args.check)
+    except (BuildError, ValueError) as exc:
+        print(f"\n{exc}", file=sys.stderr)
+        return 1
+    print("release/ is up to date." if args.check else "release/ written.")
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    from .build import BuildError
+    from .demo import run_demo
+
+    try:
+        return run_demo(args.assignments, workdir=args.workdir)
+    except (BuildError, ValueError) as exc:
+        print(f"\n{exc}", file=sys.stderr)
+        return 1
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (a scheduler, `kill`) stops a run as Ctrl-C does: every sandbox is killed, work kept."""
+    import signal
+
+    def stop(*_):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)
+
+
+def _cmd_grade(args) -> int:
+    from .grade import grade_class, print_outcomes
+    from .sandbox import kill_all
+
+    _stop_on_sigterm()
+    try:
+        outcomes = grade_class(args.assignments, workers=args.workers, force=args.force,
+                               sandbox=not args.no_sandbox)
+    except (ValueError, RuntimeError) as exc:
+        print(f"\n{exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        kill_all()
+        print("Interrupted: every notebook finished before the stop is saved; run again to continue.", flush=True)
+        return 130
+    print_outcomes(outcomes)
+    return 0 if all(o.scored for o in outcomes) else 1
+
+
+def _cmd_report(args) -> int:
+    from .report import make_report
+
+    try:
+        make_report()
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+def _learner(fn, *args, **kwargs) -> int:
+    from .nb import NotebookError
+
+    try:
+        return fn(*args, **kwargs)
+    except (ValueError, NotebookError, RuntimeError, OSError) as exc:
+        print(f"\n{exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _cmd_start(args) -> int:
+    from .workspace import start
+
+    return _learner(start, args.assignments, force=args.force)
+
+
+def _cmd_check(args) -> int:
+    from .workspace import check
+
+    return _learner(check, args.target, sandbox=False if args.no_sandbox else None)
+
+
+def _cmd_solutions(args) -> int:
+    from .workspace import solutions
+
+    return _learner(solutions, args.assignments, yes=args.yes)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="verb", required=True)
+
+    p = sub.add_parser("build", help="build and verify the student releases")
+    p.add_argument("assignments", nargs="*", help="default: every assignment in source/")
+    p.add_argument("--check", action="store_true", help="verify that release/ is up to date; write nothing")
+    p.add_argument("--force-reference", action="store_true", help="re-record the hidden reference values")
+    p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser("demo", help="build, grade a demo class, print the results")
+    p.add_argument("assignments", nargs="*", help="default: every assignment in source/")
+    p.add_argument("--workdir", default=None, help="where to put the demo course (default: .demo/)")
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("grade", help="grade the class's submissions (parallel, sandboxed)")
+    p.add_argument("assignments", nargs="*", help="default: every assignment in source/")
+    p.add_argument("--workers", type=int, default=None, help="parallel notebooks (default: one per core)")
+    p.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run submissions without the sandbox (trusted notebooks only)")
+    p.set_defaults(func=_cmd_grade)
+
+    p = sub.add_parser("report", help="write the class report (CSV and HTML)")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("start", help="copy an assignment into your workspace notebooks/")
+    p.add_argument("assignments", nargs="*", help="default: every released assignment")
+    p.add_argument("--force", action="store_true",
+                   help="replace your notebook with the current release (backed up first)")
+    p.set_defaults(func=_cmd_start)
+
+    p = sub.add_parser("check", help="grade your workspace notebooks, with diagnoses")
+    p.add_argument("target", nargs="?", default=None,
+                   help="an assignment, a folder or a .ipynb (default: every notebook in notebooks/)")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run your notebook without the sandbox (it is yours; faster to start)")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("solutions", help="write the reference solutions into solutions/ (asks first)")
+    p.add_argument("assignments", nargs="*", help="default: every assignment in source/")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=_cmd_solutions)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
