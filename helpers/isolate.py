@@ -126,6 +126,19 @@ class _StandingIn:
         return False
 
 
+def _namespace_of(within) -> dict:
+    """The globals a function looks its dependencies up in (through methods, functools and np.vectorize)."""
+    if isinstance(within, dict):
+        return within
+    for attr in ("__wrapped__", "__func__", "pyfunc", "func"):      # the function inside a wrapper
+        if (inner := getattr(within, attr, None)) is not None:
+            return _namespace_of(inner)
+    if isinstance(getattr(within, "__globals__", None), dict):
+        return within.__globals__
+    raise TypeError(f"cannot stand in for the functions {type(within).__name__} calls: write it as a plain "
+                    f"function (def), as the stub does")
+
+
 def standing_in(*objects, within=None, **replacements) -> _StandingIn:
     """Rebind the notebook's functions to stand-ins for a ``with`` block, then give them back.
 
@@ -143,10 +156,7 @@ def standing_in(*objects, within=None, **replacements) -> _StandingIn:
     from a check in ``helpers.checks``, in ``within``: the student's function (its notebook's globals)
     or a namespace dict.
     """
-    if within is None:
-        namespace = sys._getframe(1).f_globals
-    else:
-        namespace = within if isinstance(within, dict) else within.__globals__
+    namespace = sys._getframe(1).f_globals if within is None else _namespace_of(within)
     for obj in objects:
         for name in getattr(obj, "NAMES", ()):
             replacements.setdefault(name, getattr(obj, name))

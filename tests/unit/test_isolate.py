@@ -22,3 +22,17 @@ def test_standing_in_within_a_function_rebinds_its_globals():
     with isolate.standing_in(within=ns["caller"], dep=lambda: "stand-in"):
         assert ns["caller"]() == "stand-in"
     assert ns["caller"]() == "student"
+
+
+def test_standing_in_within_wrapped_functions_and_a_clear_error_otherwise():
+    import functools
+
+    import numpy as np
+
+    ns = {}
+    exec("def caller(x):\n    return dep(x)\ndef dep(x):\n    return 'student'", ns)
+    for wrapped in (np.vectorize(ns["caller"]), functools.partial(ns["caller"]), functools.wraps(ns["caller"])(lambda x: x)):
+        with isolate.standing_in(within=wrapped, dep=lambda x: "stand-in"):
+            assert ns["caller"](1) == "stand-in"
+    with pytest.raises(TypeError, match="write it as a plain function"):
+        isolate.standing_in(within=object(), dep=len)
