@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from helpers.grader import stock, submissions  # noqa: E402
 from helpers.paths import present_assignments  # noqa: E402
-from test_notebooks import pack  # noqa: E402
+from harness import pack  # noqa: E402
 
 
 def first_diagnosis(text: str) -> str:

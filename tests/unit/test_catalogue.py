@@ -60,3 +60,19 @@ def test_one_submission_holds_one_mistake_per_cell():
     first, second = [m for m in load_mistakes(A) if m.cell == load_mistakes(A)[0].cell][:2]
     with pytest.raises(ValueError, match="one submission can hold one mistake per cell"):
         with_mistakes(A, [first, second])
+
+
+def test_hidden_only_mistakes_are_rare():
+    mistakes = [m for a in present_assignments() for m in load_mistakes(a)]
+    hidden = [m.name for m in mistakes if m.hidden_only]
+    assert len(hidden) < 0.05 * len(mistakes), f"{len(hidden)} of {len(mistakes)} mistakes only hidden tests catch: {hidden}"
+
+
+def test_every_assignment_has_its_harness_file():
+    """tests/test_harness_<a>.py collects the harness for <a> (one file per assignment: --dist loadfile)."""
+    from pathlib import Path
+
+    tests = Path(__file__).resolve().parents[1]
+    for a in present_assignments():
+        path = tests / f"test_harness_{a}.py"
+        assert path.is_file() and f'ASSIGNMENT = "{a}"' in path.read_text(), f"{path} is missing: copy another one"

@@ -1,5 +1,5 @@
 """Numbers the prose of 01_gradient_descent promises, checked after the source notebook ran top to bottom
-(tests/test_notebooks.py::test_source_notebook_executes_and_keeps_its_promises)."""
+(tests/harness.py::test_source_notebook_executes_and_keeps_its_promises)."""
 
 # The two local minima, refined from the points the prose names.
 _LOCAL_RIGHT = "minimize(lambda p: f(p[0], p[1]), [0.6, -0.3], method='BFGS', tol=1e-12)"

@@ -1,5 +1,5 @@
 """Numbers the prose of 02_activations_and_gradients promises, checked after the source notebook ran top to
-bottom (tests/test_notebooks.py::test_source_notebook_executes_and_keeps_its_promises). "About 10^-k" claims
+bottom (tests/harness.py::test_source_notebook_executes_and_keeps_its_promises). "About 10^-k" claims
 are checked on a log scale: log10 of the value within 0.5 of -k."""
 
 CLAIMS = [

@@ -227,21 +227,23 @@ MISTAKES = [
             fails=('correct_fit',),
             diagnosis='fit never shuffles',
             patch=[
-        Replace('''bar = helpers.progress(range(epochs), desc="epochs")
-    for _ in bar:
-        order = rng.permutation''',
-                '''for _ in helpers.progress(range(epochs), desc="epochs"):
-        order = np.arange''')]),
+        Replace('''order = rng.permutation(N)
+        for start''',
+                '''order = np.arange(N)
+        for start''')]),
     Mistake(cell='fit', name='fit shuffles once, before the first epoch',
             fails=('correct_fit',),
             diagnosis='every epoch used the same order',
             patch=[
-        Replace('''bar = helpers.progress(range(epochs), desc="epochs")
-    for _ in bar:
-        order = rng.permutation(N)''',
-                '''shuffled = rng.permutation(N)
-    for _ in helpers.progress(range(epochs), desc="epochs"):
-        order = shuffled''')]),
+        Replace('''    bar = helpers.progress(range(epochs), desc="epochs")
+''',
+                '''    shuffled = rng.permutation(N)
+    bar = helpers.progress(range(epochs), desc="epochs")
+'''),
+        Replace('''order = rng.permutation(N)
+        for start''',
+                '''order = shuffled
+        for start''')]),
     Mistake(cell='fit', name='fit forgets the last partial minibatch',
             fails=('correct_fit',),
             diagnosis='The last partial minibatch is missing',

@@ -1,5 +1,5 @@
 """Numbers the prose of 05_multiclass_line_search promises, checked after the source notebook ran top to
-bottom (tests/test_notebooks.py::test_source_notebook_executes_and_keeps_its_promises).
+bottom (tests/harness.py::test_source_notebook_executes_and_keeps_its_promises).
 
 Run times ("roughly 15-25 seconds") are not asserted: they depend on the machine.
 """

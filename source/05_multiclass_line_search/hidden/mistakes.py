@@ -182,6 +182,8 @@ MISTAKES = [
             fails=('correct_compute_grad_loss', 'correct_test_batch'),
             diagnosis='applied to the pre-activation A',
             patch=[
+        Replace('S = sigmoid(X @ W1 + b1)                          # (N, H)',
+                'A = X @ W1 + b1                                   # (N, H) pre-activation\n    S = sigmoid(A)'),
         Replace('S * (1.0 - S)                  # (N, H',
                 'A * (1.0 - A')]),
     Mistake(cell='compute_grad_loss', name='sigmoid derivative forgotten',

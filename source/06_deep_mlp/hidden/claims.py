@@ -1,5 +1,5 @@
 """Numbers the prose of 06_deep_mlp promises, checked after the source notebook ran top to bottom
-(tests/test_notebooks.py::test_source_notebook_executes_and_keeps_its_promises).
+(tests/harness.py::test_source_notebook_executes_and_keeps_its_promises).
 
 Run times ("well under a minute", "a few seconds per epoch", "dozens to hundreds of times faster") are not
 asserted: they depend on the machine.

@@ -17,7 +17,9 @@
     answer cells earns nothing, a crash (os._exit) in the first, a middle or the last answer cell
     costs only that function's tests, and no-oping every public function of helpers.check,
     helpers.reference and helpers.isolate gains a wrong submission nothing.
-Assignments added to source/ join automatically.
+The tests live here; each tests/test_harness_<assignment>.py collects them for its assignment (one
+file per assignment, so that `--dist loadfile` keeps one assignment in one xdist worker and its graders
+run once). tests/unit/test_catalogue.py requires a file for every assignment in source/.
 """
 import json
 import shutil
@@ -31,16 +33,17 @@ from attacks import crashing_submission, patching, scanning_submission
 from helpers.grader import stock, submissions
 from helpers.grader import nb as nbs
 from helpers.grader.build import verify_release
-from helpers.paths import source_notebook
-from helpers.paths import course_root, present_assignments
+from helpers.paths import course_root, source_notebook
 
 pytestmark = pytest.mark.notebooks
-# With pytest-xdist (`-n 2 --dist loadgroup`, as run.sh does), every test of one assignment runs in
-# the same worker, so the module-scoped grading fixture runs once per assignment.
-ASSIGNMENTS = [pytest.param(a, marks=pytest.mark.xdist_group(a)) for a in present_assignments()]
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.fixture(scope="module")
+def assignment(request):
+    """The assignment of the test_harness_<assignment>.py file collecting these tests."""
+    return request.module.ASSIGNMENT
+
+
 def test_source_notebook_executes_and_keeps_its_promises(assignment, tmp_path):
     """The source runs top to bottom, and every number its prose promises (hidden/claims.py) holds."""
     work = tmp_path / assignment
@@ -78,14 +81,11 @@ def pack(mistakes):
 _HARNESS: dict = {}      # assignment -> the graders' results, computed once per process
 
 
-@pytest.fixture(scope="module", params=ASSIGNMENTS)
-def graded(request):
+@pytest.fixture(scope="module")
+def graded(assignment):
     """One run of each grader per assignment: the reference, the release, and the mistakes, packed.
-
-    Cached per process: under xdist a worker that runs out of queued tests tears its module
-    fixtures down, and would otherwise grade the whole assignment again for the tests that follow
-    (CI's durations showed two full runs per assignment)."""
-    a = request.param
+    Cached per process (a worker may tear a module fixture down between its tests)."""
+    a = assignment
     if a not in _HARNESS:
         _HARNESS[a] = _run_graders(a)
     return _HARNESS[a]
@@ -242,13 +242,6 @@ def test_validate_catches_every_mistake_that_grading_catches(graded):
     assert not problems, f"{a}:\n" + "\n".join(problems)
 
 
-def test_hidden_only_mistakes_are_rare():
-    mistakes = [m for a in present_assignments() for m in submissions.load_mistakes(a)]
-    hidden = [m.name for m in mistakes if m.hidden_only]
-    assert len(hidden) < 0.05 * len(mistakes), f"{len(hidden)} of {len(mistakes)} mistakes only hidden tests catch: {hidden}"
-
-
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_holds_no_solution(assignment):
     assert verify_release(assignment, course_root() / "release" / assignment) == []
 
