@@ -50,7 +50,7 @@ from .stock import ensure_scripts_on_path, gradebook, nbgrader
 from .feedback import write_feedback
 from .submissions import reference_submission
 from .results import SCORED, Outcome, Status, TestVerdict
-from .sandbox import SANDBOX_GID, SANDBOX_UID, Limits, kill_all, run_cells, sandbox_available
+from .sandbox import SANDBOX_GID, SANDBOX_UID, Limits, ZygotePool, kill_all, run_cells, sandbox_available
 
 STATE_NAME = ".grading-state.json"
 PREFLIGHT_NAME = ".preflight.json"
@@ -319,7 +319,7 @@ def _notebook_status(run_list) -> Status:
             Status.TIMED_OUT if Status.TIMED_OUT in statuses else Status.GRADED)
 
 
-def _run(plan, folder: Path, assignment: str, limits: Limits, sandbox: bool):
+def _run(plan, folder: Path, assignment: str, limits: Limits, sandbox: bool, warm: ZygotePool | None = None):
     """Execute the plan in a fresh folder (sandboxed); returns (runs by index, records, skipped files)."""
     wanted: dict[str, set] = {}
     for key, info in protocol.reference_meta(assignment).items():
@@ -329,14 +329,22 @@ def _run(plan, folder: Path, assignment: str, limits: Limits, sandbox: bool):
         work = Path(tmp) / assignment
         work.mkdir()
         skipped = _workdir(folder, work, assignment, sandbox)
-        run_list, records = run_cells(plan, work, assignment, limits, sandbox=sandbox,
-                                      submission=work if sandbox else None, serve=StandIns(assignment),
-                                      wanted=wanted)
+        zygote = warm.acquire() if warm is not None and sandbox else None
+        try:
+            run_list, records = run_cells(plan, work, assignment, limits, sandbox=sandbox, zygote=zygote,
+                                          submission=work if sandbox else None, serve=StandIns(assignment),
+                                          wanted=wanted)
+        finally:
+            if warm is not None:
+                warm.release(zygote)
     return run_list, records, skipped
 
 
-def grade_one(student: str, assignment: str, folder: Path, limits: Limits, sandbox: bool) -> Outcome:
-    """Grade one submission folder (runs in a worker thread; touches no shared state)."""
+def grade_one(student: str, assignment: str, folder: Path, limits: Limits, sandbox: bool,
+              warm: ZygotePool | None = None) -> Outcome:
+    """Grade one submission folder (runs in a worker thread; touches no shared state).
+
+    warm: warm sandboxes to fork the kernel from (one per thread), else a new sandbox per kernel."""
     start = time.monotonic()
     out = Outcome(student, assignment, digest=submission_digest(folder, assignment))
     source_nb = nbs.read(source_notebook(assignment))
@@ -360,7 +368,7 @@ def grade_one(student: str, assignment: str, folder: Path, limits: Limits, sandb
     notes = [warning] if warning else []
     if missing:
         notes.append(f"answer cells missing from the notebook: {', '.join(missing)}")
-    run_list, records, out.skipped_files = _run(plan, folder, assignment, limits, sandbox)
+    run_list, records, out.skipped_files = _run(plan, folder, assignment, limits, sandbox, warm)
     runs = {r.index: r for r in run_list}
     verdicts = judge.judge(assignment, records)
     index_of = {c["grade_id"]: c["index"] for c in plan}
@@ -485,13 +493,14 @@ def load_state(root: Path) -> dict:
 
 # ------------------------------------------------------------------ pre-flight
 
-def preflight(assignment: str, limits: Limits, sandbox: bool, cache: Path | None = None) -> None:
+def preflight(assignment: str, limits: Limits, sandbox: bool, cache: Path | None = None,
+              warm: ZygotePool | None = None) -> None:
     """Grade the reference solution in the same sandbox with the same limits; raise GraderError unless full marks.
 
     With `cache` (a JSON file), a pass is remembered by the hash of everything it depends on.
     """
     key = hashlib.sha256(json.dumps([
-        assignment, protocol.source_hash(source_notebook(assignment)), sandbox, asdict(limits),
+        assignment, protocol.source_hash(source_notebook(assignment)), sandbox, warm is not None, asdict(limits),
         hashlib.sha256(protocol.reference_path(assignment).read_bytes()).hexdigest()
         if protocol.reference_path(assignment).is_file() else "",
         _package_hash()]).encode()).hexdigest()
@@ -505,7 +514,7 @@ def preflight(assignment: str, limits: Limits, sandbox: bool, cache: Path | None
         folder = Path(tmp) / assignment
         folder.mkdir()
         nbs.write(reference_submission(assignment), folder / f"{assignment}.ipynb")
-        outcome = grade_one("reference-solution", assignment, folder, limits, sandbox)
+        outcome = grade_one("reference-solution", assignment, folder, limits, sandbox, warm)
     lost = [t for t in outcome.tests if not t.passed]
     if outcome.status is not Status.GRADED or lost or not outcome.tests:
         first = lost[0] if lost else None
@@ -564,7 +573,8 @@ def _to_grade(root: Path, names, state: dict, force: bool, out) -> list[tuple[st
     return todo
 
 
-def _grade_all(todo, workers: int, limits: Limits, sandbox: bool, root: Path, state: dict) -> list[Outcome]:
+def _grade_all(todo, workers: int, limits: Limits, sandbox: bool, root: Path, state: dict,
+               warm: ZygotePool | None = None) -> list[Outcome]:
     """Grade `todo` in a pool of threads; this thread alone writes the gradebook, as each one finishes."""
     from threadpoolctl import threadpool_limits
 
@@ -576,7 +586,7 @@ def _grade_all(todo, workers: int, limits: Limits, sandbox: bool, root: Path, st
     blas = threadpool_limits(limits=1)
     try:
         with gradebook(db_url(root)) as gb:
-            futures = {pool.submit(grade_one, s, a, f, limits, sandbox): (s, a) for s, a, f in todo}
+            futures = {pool.submit(grade_one, s, a, f, limits, sandbox, warm): (s, a) for s, a, f in todo}
             with progress(total=len(futures), desc=f"grading ({workers} workers)", unit="nb") as bar:
                 for fut in cf.as_completed(futures):
                     s, a = futures.pop(fut)
@@ -604,11 +614,13 @@ class _Interrupted(KeyboardInterrupt):
 
 def grade_class(assignments=None, workers: int | None = None, force: bool = False, sandbox: bool = True,
                 limits: Limits | None = None, root: Path | None = None, out=print,
-                preflight_check: bool = True) -> list[Outcome]:
+                preflight_check: bool = True, warm: bool = True) -> list[Outcome]:
     """Grade every new or changed submission; returns the outcomes of this run.
 
-    Raises GraderError (nothing graded) when the pre-flight fails; KeyboardInterrupt on Ctrl-C or
-    SIGTERM after stopping every sandbox (finished notebooks are saved; the rest get no score).
+    warm: fork each notebook's kernel from a warm sandbox per worker (helpers.grader.zygote), else
+    start a new sandbox for every kernel. Raises GraderError (nothing graded) when the pre-flight
+    fails; KeyboardInterrupt on Ctrl-C or SIGTERM after stopping every sandbox (finished notebooks
+    are saved; the rest get no score).
     """
     ensure_scripts_on_path()
     root = Path(root or course_root())
@@ -622,15 +634,19 @@ def grade_class(assignments=None, workers: int | None = None, force: bool = Fals
     todo = _to_grade(root, names, state, force, out)
     if not todo:
         return []
-    if preflight_check:
-        for a in sorted({a for _, a, _ in todo}):
-            preflight(a, limits, sandbox, cache=root / "autograded" / PREFLIGHT_NAME)
-    register(sorted({a for _, a, _ in todo}), root)
+    pool = ZygotePool(limits, out) if sandbox and warm else None
     try:
-        return _grade_all(todo, workers or os.cpu_count() or 1, limits, sandbox, root, state)
+        if preflight_check:
+            for a in sorted({a for _, a, _ in todo}):
+                preflight(a, limits, sandbox, cache=root / "autograded" / PREFLIGHT_NAME, warm=pool)
+        register(sorted({a for _, a, _ in todo}), root)
+        return _grade_all(todo, workers or os.cpu_count() or 1, limits, sandbox, root, state, pool)
     except _Interrupted:
         out("\nInterrupted: the gradebook holds every notebook finished so far; run again to continue.")
         raise KeyboardInterrupt from None
+    finally:
+        if pool is not None:
+            pool.close()
 
 
 def _cell(text: str, width: int) -> str:

@@ -33,6 +33,7 @@ import select
 import selectors
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -51,6 +52,7 @@ SANDBOX_UID = int(os.environ.get("COURSE_SANDBOX_UID", "65534"))
 SANDBOX_GID = int(os.environ.get("COURSE_SANDBOX_GID", str(SANDBOX_UID)))
 COURSE_MOUNT = "/opt/course"          # the helpers package, first on the kernel's sys.path
 SUBMISSION_MOUNT = "/opt/submission"  # the submission copy, read-only; the runner copies it in
+WARM_HOME = "/home"                    # a warm kernel's working folder lives under its own tmpfs here
 
 
 @dataclass
@@ -270,12 +272,18 @@ def _seccomp_fd() -> int:
     return fd
 
 
-def _bwrap_argv(inner, mounts, limits: Limits, workdir_inside, env, seccomp: int, info_fd) -> list[str]:
+def _bwrap_argv(inner, mounts, limits: Limits, workdir_inside, env, seccomp: int, info_fd,
+                proc_sys_ro: bool = True) -> list[str]:
     """bubblewrap's command line: every namespace new, no capabilities, nobody's uid, read-only binds,
-    size-capped tmpfs for /tmp, /dev/shm and the working folder, a clear environment, the seccomp filter."""
+    size-capped tmpfs for /tmp, /dev/shm and the working folder, a clear environment, the seccomp filter.
+
+    proc_sys_ro=False is for the zygote only (it runs no student code): a /proc with nothing mounted
+    over it is what lets each kernel it forks mount a /proc of its own (and cover /proc/sys itself)."""
     argv = [bwrap_path(), "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--uid", "65534", "--gid", "65534", "--hostname", "sandbox",
-            "--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys", "--dev", "/dev",
+            "--uid", "65534", "--gid", "65534", "--hostname", "sandbox", "--proc", "/proc"]
+    if proc_sys_ro:
+        argv += ["--ro-bind", "/proc/sys", "/proc/sys"]
+    argv += ["--dev", "/dev",
             "--size", str(limits.shm_mb * 2**20), "--tmpfs", "/dev/shm",
             "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/tmp"]
     for src, inside in mounts:
@@ -293,7 +301,7 @@ def _bwrap_argv(inner, mounts, limits: Limits, workdir_inside, env, seccomp: int
 
 def _spawn(inner: list[str], *, binds: list[tuple[str, str]], limits: Limits, cgroup: Path | None,
            pass_fds=(), workdir_inside: str | None = None, env: dict | None = None, info_fd: int | None = None,
-           probe: bool = False, **popen):
+           probe: bool = False, nproc: int | None = None, proc_sys_ro: bool = True, **popen):
     """Start `inner` in a new sandbox. binds: (host folder, where the sandbox sees it), read-only.
 
     Returns a :class:`Spawned` (for the probe, the Popen object itself).
@@ -313,9 +321,10 @@ def _spawn(inner: list[str], *, binds: list[tuple[str, str]], limits: Limits, cg
     else:
         mounts += binds
     seccomp = _seccomp_fd()
-    argv = _bwrap_argv(inner, mounts, limits, workdir_inside, env, seccomp, info_fd)
-    nproc = None
-    if not root:
+    argv = _bwrap_argv(inner, mounts, limits, workdir_inside, env, seccomp, info_fd, proc_sys_ro)
+    if nproc is not None:
+        pass
+    elif not root:
         nproc = limits.processes + _processes_of(os.getuid())
     elif cgroup is None:
         nproc = 4 * limits.processes + _processes_of(SANDBOX_UID)
@@ -354,6 +363,39 @@ _LIVE: set = set()     # kernels running now, so that Ctrl-C can stop every sand
 def kill_all() -> None:
     for kernel in list(_LIVE):
         kernel.kill()
+    for zygote in list(_ZYGOTES):
+        zygote.close()
+
+
+def _submission_files(folder: Path | None) -> tuple[list[str], list]:
+    """The prepared submission folder's regular files, as (relative paths, uint8 arrays) for the wire."""
+    import numpy as np
+
+    paths, data = [], []
+    if folder is None:
+        return paths, data
+    for top, dirs, names in os.walk(folder, followlinks=False):
+        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(top, d))]
+        for name in names:
+            path = os.path.join(top, name)
+            if os.path.isfile(path) and not os.path.islink(path):
+                paths.append(os.path.relpath(path, folder))
+                data.append(np.frombuffer(Path(path).read_bytes(), dtype=np.uint8))
+    return paths, data
+
+
+def _attach_pids_cgroup(pid: int, limits: Limits) -> Path | None:
+    """As root: a pids cgroup for a warm kernel's runner (before it runs any student code)."""
+    group = make_pids_cgroup(limits.processes)
+    if group is None:
+        return None
+    target = group / "cgroup.procs" if (group / "cgroup.procs").exists() else group / "tasks"
+    try:
+        target.write_text(str(pid))
+    except OSError:
+        remove_cgroup(group)
+        raise
+    return group
 
 
 class Kernel:
@@ -365,9 +407,40 @@ class Kernel:
     """
 
     def __init__(self, workdir: Path, assignment: str, limits: Limits, sandbox: bool,
-                 extra_env: dict | None = None, submission: Path | None = None):
+                 extra_env: dict | None = None, submission: Path | None = None, zygote: "Zygote | None" = None):
         self.limits = limits
         self.spawned = None
+        self.warm_cgroup = None
+        if zygote is not None:
+            self.proc = zygote.fork(assignment, limits)
+            self.child_pid = self.proc.pid
+            ctl_r = self.proc.control_fd
+            self.warm_cgroup = _attach_pids_cgroup(self.proc.pid, limits)
+        else:
+            ctl_r = self._start_cold(workdir, assignment, limits, sandbox, extra_env, submission)
+        self.control = os.fdopen(ctl_r, "rb", buffering=0)
+        self.sel = selectors.DefaultSelector()
+        for f, name in ((self.proc.stdout, "out"), (self.proc.stderr, "out"), (self.control, "ctl")):
+            os.set_blocking(f.fileno(), False)
+            self.sel.register(f, selectors.EVENT_READ, name)
+        self.ctl_buffer = bytearray()
+        self.scan_from = 0
+        self.pending = None
+        self.messages: list[dict] = []
+        self.output_total = 0
+        self.serve = None
+        self.accept: set = set()
+        self.records: dict = {}
+        self.record_bytes = 0
+        _LIVE.add(self)
+        if zygote is not None:
+            paths, data = _submission_files(submission)
+            if not self.send({"type": "files"}, paths=paths, data=data):
+                self.kill()
+                raise OSError("the warm kernel did not take its submission's files")
+
+    def _start_cold(self, workdir, assignment, limits, sandbox, extra_env, submission) -> int:
+        """A new runner process (in a new sandbox, or for trusted runs outside it); returns the control fd."""
         ctl_r, ctl_w = os.pipe()
         pipes = dict(stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         if not sandbox:
@@ -398,21 +471,7 @@ class Kernel:
                 os.close(info_w)
             self.proc = self.spawned.proc
             self.child_pid = self._read_child_pid(info_r) or self.proc.pid
-        self.control = os.fdopen(ctl_r, "rb", buffering=0)
-        self.sel = selectors.DefaultSelector()
-        for f, name in ((self.proc.stdout, "out"), (self.proc.stderr, "out"), (self.control, "ctl")):
-            os.set_blocking(f.fileno(), False)
-            self.sel.register(f, selectors.EVENT_READ, name)
-        self.ctl_buffer = bytearray()
-        self.scan_from = 0
-        self.pending = None
-        self.messages: list[dict] = []
-        self.output_total = 0
-        self.serve = None
-        self.accept: set = set()
-        self.records: dict = {}
-        self.record_bytes = 0
-        _LIVE.add(self)
+        return ctl_r
 
     @staticmethod
     def _read_child_pid(fd) -> int | None:
@@ -474,10 +533,13 @@ class Kernel:
 
     def kill(self) -> None:
         _LIVE.discard(self)
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except OSError:
-            pass
+        if isinstance(self.proc, WarmProc):
+            self.proc.kill_tree()
+        else:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -489,6 +551,8 @@ class Kernel:
                 pass
         if self.spawned is not None:
             self.spawned.cleanup()
+        remove_cgroup(self.warm_cgroup)
+        self.warm_cgroup = None
 
     def _keep(self, chunk: bytes, kept: list[bytes]) -> None:
         self.output_total += len(chunk)
@@ -719,13 +783,14 @@ class _KernelGone(Exception):
 
 def run_cells(cells: list[dict], workdir: Path, assignment: str, limits: Limits | None = None,
               sandbox: bool = True, extra_env: dict | None = None, submission: Path | None = None,
-              serve=None, wanted: dict | None = None) -> tuple[list[CellRun], dict]:
+              serve=None, wanted: dict | None = None, zygote: "Zygote | None" = None) -> tuple[list[CellRun], dict]:
     """Execute cells ({'index', 'grade_id', 'kind', 'source', 'stand_ins'}) in order.
 
     Returns (one CellRun per cell, the values the hidden checks handed over).
     wanted: {test cell grade_id: value keys it may hand over}.
     serve(cell, name, args, kwargs) runs reference stand-ins; extra_env is for unsandboxed,
-    trusted runs only (the build's recording); submission is the folder the sandbox copies in.
+    trusted runs only (the build's recording); submission is the folder the sandbox copies in;
+    zygote: a warm sandbox that forks each kernel (else every kernel starts a sandbox of its own).
     """
     if sandbox and extra_env:
         raise ValueError("extra_env is for unsandboxed, trusted runs")
@@ -740,7 +805,14 @@ def run_cells(cells: list[dict], workdir: Path, assignment: str, limits: Limits 
                                                     "evalue": "the notebook's time limit was reached"}
                 continue
             if kernel is None:
-                kernel = Kernel(workdir, assignment, limits, sandbox, extra_env, submission)
+                try:
+                    kernel = Kernel(workdir, assignment, limits, sandbox, extra_env, submission,
+                                    zygote=zygote if sandbox else None)
+                except OSError:
+                    if zygote is None or not sandbox:
+                        raise
+                    zygote = None     # the warm sandbox is gone: this notebook goes on in sandboxes of its own
+                    kernel = Kernel(workdir, assignment, limits, sandbox, extra_env, submission)
                 kernel.records = records
                 if not _start(kernel, completed, notebook_deadline):
                     run.status, run.error = Status.CRASHED, {"ename": "KernelDied",
@@ -843,3 +915,229 @@ def _death(code) -> str:
                 "SIGXFSZ": " (file size limit)", "SIGSEGV": " (segmentation fault)"}.get(name, "")
         return f"the kernel died from {name}{hint}"
     return f"the kernel exited with status {code} (os._exit or sys.exit outside a cell?)"
+
+
+# ------------------------------------------------------------------ warm kernels
+
+_ZYGOTES: set = set()       # warm sandboxes running now (kill_all stops them too)
+
+
+def _zygote_boot(package_parent: str) -> list[str]:
+    code = (f"import sys; sys.path.insert(0, {package_parent!r}); "
+            f"from helpers.grader.zygote import start; start()")
+    return [sys.executable, "-I", "-B", "-c", code]
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def _nspid(pid: int) -> list[int]:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("NSpid:"):
+                return [int(x) for x in line.split()[1:]]
+    except (OSError, ValueError):
+        pass
+    return []
+
+
+class WarmProc:
+    """A kernel forked by a :class:`Zygote`, as the grader sees it: its pipes, its host pid (the runner,
+    PID 1 of its own PID namespace: killing it ends every process it started), and how it ended
+    (reported by the zygote's child that waits for it)."""
+
+    def __init__(self, host_pid: int, stdin: int, stdout: int, stderr: int, status: int):
+        self.pid = host_pid
+        self.stdin = os.fdopen(stdin, "wb")
+        self.stdout = os.fdopen(stdout, "rb")
+        self.stderr = os.fdopen(stderr, "rb")
+        self.status = status
+        self.returncode = None
+
+    def _collect(self, timeout: float) -> None:
+        if self.returncode is not None or self.status is None:
+            return
+        ready, _, _ = select.select([self.status], [], [], max(0.0, timeout))
+        if not ready:
+            return
+        data = os.read(self.status, 4)
+        os.close(self.status)
+        self.status = None
+        if len(data) < 4:
+            self.returncode = -signal.SIGKILL          # its waiter is gone too
+            return
+        raw = struct.unpack("=i", data)[0]
+        self.returncode = -os.WTERMSIG(raw) if os.WIFSIGNALED(raw) else os.WEXITSTATUS(raw)
+
+    def poll(self):
+        self._collect(0)
+        return self.returncode
+
+    def wait(self, timeout=None):
+        end = None if timeout is None else time.monotonic() + timeout
+        while self.returncode is None:
+            left = 3600.0 if end is None else end - time.monotonic()
+            if left <= 0:
+                raise subprocess.TimeoutExpired("warm kernel", timeout)
+            self._collect(min(left, 1.0))
+        return self.returncode
+
+    def kill_tree(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+class Zygote:
+    """A warm sandbox (helpers.grader.zygote) that forks one isolated kernel per submission.
+
+    One per grading worker; start-up (a sandbox, Python, numpy, matplotlib, IPython, helpers) is paid
+    once, not once per notebook. Every kernel still gets its own namespaces, tmpfs folders, limits
+    and memory (see helpers.grader.zygote); the files of its submission are sent to it alone.
+    """
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.lock = threading.Lock()
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        info_r, info_w = os.pipe()
+        nproc = 8 * limits.processes + _processes_of(SANDBOX_UID if os.geteuid() == 0 else os.getuid())
+        try:
+            self.spawned = _spawn(_zygote_boot(COURSE_MOUNT) + [str(child.fileno())], binds=_kernel_binds(),
+                                  limits=limits, cgroup=None, pass_fds=(child.fileno(), info_w),
+                                  workdir_inside=WARM_HOME, env=kernel_env("", "/tmp"), info_fd=info_w,
+                                  nproc=nproc, proc_sys_ro=False, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE)
+        finally:
+            child.close()
+            os.close(info_w)
+        self.sock = parent
+        self.init_pid = Kernel._read_child_pid(info_r) or self.spawned.proc.pid
+        _ZYGOTES.add(self)
+        self.sock.settimeout(120)
+        try:
+            ready = self.sock.recv(4096)
+        except OSError:
+            ready = b""
+        if b"ready" not in ready:
+            err = b""
+            try:
+                self.close()
+                err = self.spawned.proc.stderr.read() or b""
+            except (OSError, ValueError):
+                pass
+            raise OSError(f"the warm sandbox did not start: {err.decode(errors='replace')[-600:]}")
+
+    def alive(self) -> bool:
+        return self.spawned is not None and self.spawned.proc.poll() is None
+
+    def fork(self, assignment: str, limits: Limits) -> WarmProc:
+        """A new kernel for one submission (its runner waits for the submission's files)."""
+        fds = [os.pipe() for _ in range(5)]          # stdin, stdout, stderr, control, status
+        theirs = [fds[0][0], fds[1][1], fds[2][1], fds[3][1], fds[4][1]]
+        nproc = limits.processes + _processes_of(SANDBOX_UID if os.geteuid() == 0 else os.getuid())
+        req = {"assignment": assignment, "env": {"COURSE_ASSIGNMENT": assignment, "HOME": "/tmp",
+                                                 "MPLCONFIGDIR": "/tmp"},
+               "sizes_mb": {"tmp": limits.tmp_mb, "shm": limits.shm_mb, "disk": limits.disk_mb},
+               "address_space_mb": limits.address_space_mb, "cpu_seconds": limits.cpu_seconds,
+               "file_mb": limits.file_mb, "processes": nproc}
+        try:
+            with self.lock:
+                socket.send_fds(self.sock, [json.dumps(req).encode()], theirs)
+                reply = json.loads(self.sock.recv(4096) or b"{}")
+        finally:
+            for fd in theirs:
+                os.close(fd)
+        if "pid" not in reply:
+            for fd in (fds[0][1], fds[1][0], fds[2][0], fds[3][0], fds[4][0]):
+                os.close(fd)
+            raise OSError(f"the warm sandbox could not fork a kernel: {reply.get('error', 'it is gone')}")
+        host = self._runner_pid(int(reply["pid"]))
+        proc = WarmProc(host, fds[0][1], fds[1][0], fds[2][0], fds[4][0])
+        proc.control_fd = fds[3][0]
+        return proc
+
+    def _runner_pid(self, inner_pid: int, wait: float = 10.0) -> int:
+        """The host pid of the runner: PID 1 of the namespace the zygote's child `inner_pid` made."""
+        end = time.monotonic() + wait
+        while time.monotonic() < end:
+            for zygote in _children(self.init_pid):
+                for child in _children(zygote):
+                    if _nspid(child)[1:2] == [inner_pid]:
+                        runners = _children(child)
+                        if runners:
+                            return runners[0]
+            time.sleep(0.01)
+        raise OSError("the warm sandbox's kernel did not start")
+
+    def close(self) -> None:
+        _ZYGOTES.discard(self)
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        if self.spawned is not None:
+            try:
+                os.killpg(self.spawned.proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                self.spawned.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+            self.spawned.cleanup()
+
+
+class ZygotePool:
+    """Warm sandboxes for the grading threads: a thread takes an idle one (or starts one) for a notebook
+    and gives it back; one that died is replaced.
+
+    Where a warm sandbox cannot start (nested user namespaces refused, say), :meth:`acquire` says why
+    once and returns None: every kernel then starts a sandbox of its own, as isolated, only slower.
+    """
+
+    def __init__(self, limits: Limits, out=print):
+        self.limits, self.out = limits, out
+        self.idle: list[Zygote] = []
+        self.all: list[Zygote] = []
+        self.lock = threading.Lock()
+        self.failed = ""
+
+    def acquire(self) -> Zygote | None:
+        with self.lock:
+            while self.idle:
+                z = self.idle.pop()
+                if z.alive():
+                    return z
+                z.close()
+            if self.failed:
+                return None
+        try:
+            z = Zygote(self.limits)
+        except OSError as exc:
+            with self.lock:
+                if not self.failed:
+                    self.failed = str(exc)[:300]
+                    self.out(f"note: warm sandboxes are not available here ({self.failed}); every notebook "
+                             f"starts a sandbox of its own (as isolated, slower)")
+            return None
+        with self.lock:
+            self.all.append(z)
+        return z
+
+    def release(self, z: Zygote | None) -> None:
+        if z is not None:
+            with self.lock:
+                self.idle.append(z)
+
+    def close(self) -> None:
+        with self.lock:
+            for z in self.all:
+                z.close()
+            self.all.clear()
+            self.idle.clear()
