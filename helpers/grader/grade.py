@@ -319,7 +319,8 @@ def _notebook_status(run_list) -> Status:
             Status.TIMED_OUT if Status.TIMED_OUT in statuses else Status.GRADED)
 
 
-def _run(plan, folder: Path, assignment: str, limits: Limits, sandbox: bool, warm: ZygotePool | None = None):
+def _run(plan, folder: Path, assignment: str, limits: Limits, sandbox: bool, warm: ZygotePool | None = None,
+         timing: dict | None = None):
     """Execute the plan in a fresh folder (sandboxed); returns (runs by index, records, skipped files)."""
     wanted: dict[str, set] = {}
     for key, info in protocol.reference_meta(assignment).items():
@@ -333,7 +334,7 @@ def _run(plan, folder: Path, assignment: str, limits: Limits, sandbox: bool, war
         try:
             run_list, records = run_cells(plan, work, assignment, limits, sandbox=sandbox, zygote=zygote,
                                           submission=work if sandbox else None, serve=StandIns(assignment),
-                                          wanted=wanted)
+                                          wanted=wanted, timing=timing)
         finally:
             if warm is not None:
                 warm.release(zygote)
@@ -368,7 +369,13 @@ def grade_one(student: str, assignment: str, folder: Path, limits: Limits, sandb
     notes = [warning] if warning else []
     if missing:
         notes.append(f"answer cells missing from the notebook: {', '.join(missing)}")
-    run_list, records, out.skipped_files = _run(plan, folder, assignment, limits, sandbox, warm)
+    out.timings["prepare"] = time.monotonic() - start
+    began = time.monotonic()
+    timing: dict[str, float] = {}
+    run_list, records, out.skipped_files = _run(plan, folder, assignment, limits, sandbox, warm, timing)
+    out.timings.update(start=timing.get("start", 0.0), cells=timing.get("cells", 0.0))
+    out.timings["files"] = time.monotonic() - began - out.timings["start"] - out.timings["cells"]
+    began = time.monotonic()
     runs = {r.index: r for r in run_list}
     verdicts = judge.judge(assignment, records)
     index_of = {c["grade_id"]: c["index"] for c in plan}
@@ -381,6 +388,7 @@ def grade_one(student: str, assignment: str, folder: Path, limits: Limits, sandb
     if out.skipped_files:
         notes.append(f"files not copied (links, FIFOs, devices, or over the caps): {', '.join(out.skipped_files[:10])}")
     out.detail = "; ".join(notes)
+    out.timings["judge"] = time.monotonic() - began
     out.seconds = time.monotonic() - start
     return out
 
@@ -594,7 +602,9 @@ def _grade_all(todo, workers: int, limits: Limits, sandbox: bool, root: Path, st
                         outcome = fut.result()
                     except Exception as exc:   # a bug of ours must not stop the class: say who and why
                         outcome = Outcome(s, a, status=Status.GRADER_ERROR, detail=f"{type(exc).__name__}: {exc}"[:500])
+                    began = time.monotonic()
                     save_outcome(outcome, root, state, gb)
+                    outcome.timings["save"] = time.monotonic() - began
                     outcomes.append(outcome)
                     bar.update(1)
     except KeyboardInterrupt:

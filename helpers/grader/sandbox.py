@@ -783,7 +783,8 @@ class _KernelGone(Exception):
 
 def run_cells(cells: list[dict], workdir: Path, assignment: str, limits: Limits | None = None,
               sandbox: bool = True, extra_env: dict | None = None, submission: Path | None = None,
-              serve=None, wanted: dict | None = None, zygote: "Zygote | None" = None) -> tuple[list[CellRun], dict]:
+              serve=None, wanted: dict | None = None, zygote: "Zygote | None" = None,
+              timing: dict | None = None) -> tuple[list[CellRun], dict]:
     """Execute cells ({'index', 'grade_id', 'kind', 'source', 'stand_ins'}) in order.
 
     Returns (one CellRun per cell, the values the hidden checks handed over).
@@ -791,7 +792,9 @@ def run_cells(cells: list[dict], workdir: Path, assignment: str, limits: Limits 
     serve(cell, name, args, kwargs) runs reference stand-ins; extra_env is for unsandboxed,
     trusted runs only (the build's recording); submission is the folder the sandbox copies in;
     zygote: a warm sandbox that forks each kernel (else every kernel starts a sandbox of its own).
+    timing: filled with the seconds spent starting kernels ('start') and running cells ('cells').
     """
+    timing = timing if timing is not None else {}
     if sandbox and extra_env:
         raise ValueError("extra_env is for unsandboxed, trusted runs")
     limits = limits or Limits()
@@ -805,21 +808,14 @@ def run_cells(cells: list[dict], workdir: Path, assignment: str, limits: Limits 
                                                     "evalue": "the notebook's time limit was reached"}
                 continue
             if kernel is None:
-                try:
-                    kernel = Kernel(workdir, assignment, limits, sandbox, extra_env, submission,
-                                    zygote=zygote if sandbox else None)
-                except OSError:
-                    if zygote is None or not sandbox:
-                        raise
-                    zygote = None     # the warm sandbox is gone: this notebook goes on in sandboxes of its own
-                    kernel = Kernel(workdir, assignment, limits, sandbox, extra_env, submission)
-                kernel.records = records
-                if not _start(kernel, completed, notebook_deadline):
+                began = time.monotonic()
+                kernel = _fresh_kernel(workdir, assignment, limits, sandbox, extra_env, submission,
+                                       zygote if sandbox else None, records, completed, notebook_deadline)
+                timing["start"] = timing.get("start", 0.0) + time.monotonic() - began
+                if kernel is None:
                     run.status, run.error = Status.CRASHED, {"ename": "KernelDied",
                                                         "evalue": "the kernel died while starting or re-running "
                                                                   "earlier cells"}
-                    kernel.kill()
-                    kernel = None
                     continue
             kernel.accept = set((wanted or {}).get(cell.get("grade_id"), ())) if cell["kind"] == "test" else set()
             kernel.serve = (lambda name, args, kwargs, c=cell: serve(c, name, args, kwargs)) if serve else None
@@ -834,6 +830,7 @@ def run_cells(cells: list[dict], workdir: Path, assignment: str, limits: Limits 
             elif run.status is Status.OK and cell["kind"] != "test":
                 completed.append(message)
             run.seconds = time.monotonic() - start
+            timing["cells"] = timing.get("cells", 0.0) + run.seconds
             run.output = b"".join(kept).decode("utf-8", "replace")[: limits.kept_output_bytes]
     finally:
         if kernel is not None:
@@ -883,6 +880,25 @@ def _settle(kernel: Kernel, run: CellRun, index: int, outcome, error, limits: Li
     else:
         run.status, run.error = Status.CRASHED, {"ename": "KernelDied", "evalue": _death(code)}
     return True
+
+
+def _fresh_kernel(workdir, assignment, limits, sandbox, extra_env, submission, zygote, records, completed,
+                  deadline) -> Kernel | None:
+    """A kernel ready for the next cell (the earlier instructor and answer cells replayed), or None when
+    it died on the way. Forked from the warm sandbox when there is one alive, else a sandbox of its own."""
+    kernel = None
+    if zygote is not None and zygote.alive():
+        try:
+            kernel = Kernel(workdir, assignment, limits, sandbox, extra_env, submission, zygote=zygote)
+        except OSError:
+            kernel = None          # the warm sandbox is gone: a sandbox of its own, as isolated
+    if kernel is None:
+        kernel = Kernel(workdir, assignment, limits, sandbox, extra_env, submission)
+    kernel.records = records
+    if not _start(kernel, completed, deadline):
+        kernel.kill()
+        return None
+    return kernel
 
 
 def _start(kernel: Kernel, cells: list[dict], deadline: float) -> bool:
