@@ -38,7 +38,7 @@ import stat
 import tempfile
 import threading
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .. import progress, protocol
@@ -94,6 +94,52 @@ def _regular_files(folder: Path):
     return sorted(files), sorted(other)
 
 
+@dataclass(frozen=True)
+class CoursePlan:
+    """What every submission of one assignment shares: read, parsed and hashed once per source and reference."""
+    source_nb: object
+    manual: dict          # written answers: grade id -> points
+    tests: list           # the source's test cells
+    cells: list           # nbs.plan(source_nb), test cells with the stand-ins they may ask for
+    wanted: dict          # test cell grade id -> the value keys it may hand over
+    reference_sha: bytes  # of source/<a>/hidden/reference.npz (b"" when missing)
+
+
+_PLANS: dict = {}
+_PLANS_LOCK = threading.Lock()
+
+
+def course_plan(assignment: str) -> CoursePlan:
+    """The assignment's :class:`CoursePlan`, cached by the source notebook's and the reference's file stamps."""
+    src, ref = source_notebook(assignment), protocol.reference_path(assignment)
+    stamp = tuple((p.stat().st_mtime_ns, p.stat().st_size) if p.exists() else None for p in (src, ref))
+    key = (str(src), stamp)
+    with _PLANS_LOCK:
+        if key in _PLANS:
+            return _PLANS[key]
+    source_nb = nbs.read(src)
+    cells = []
+    for cell in nbs.plan(source_nb):
+        if cell["kind"] == "test":
+            hidden = "\n".join(nbs.region_lines(cell["source"], *nbs.HIDDEN_MARKERS))
+            cell = dict(cell, stand_ins=sorted(stand_in_names(hidden)))
+        cells.append(cell)
+    wanted: dict[str, set] = {}
+    if ref.is_file():
+        for k, info in protocol.reference_meta(assignment).items():
+            wanted.setdefault(info.get("cell") or "", set()).add(k)
+    plan = CoursePlan(source_nb,
+                      {nbs.meta(c)["grade_id"]: float(nbs.meta(c)["points"]) for c in source_nb.cells
+                       if nbs.meta(c).get("grade") and nbs.is_solution(c)},
+                      [c for c in source_nb.cells if nbs.is_test(c)], cells, wanted,
+                      hashlib.sha256(ref.read_bytes()).digest() if ref.is_file() else b"")
+    with _PLANS_LOCK:
+        if len(_PLANS) > 64:          # old stamps of edited sources
+            _PLANS.clear()
+        _PLANS[key] = plan
+    return plan
+
+
 def submission_digest(folder: Path, assignment: str) -> str:
     """Hash of a submission's regular files and of the reference it is judged against."""
     h = hashlib.sha256()
@@ -105,8 +151,7 @@ def submission_digest(folder: Path, assignment: str) -> str:
             data = b"unreadable"
         h.update(rel.encode() + b"\0" + data + b"\0")
     h.update(json.dumps(other).encode())
-    ref = protocol.reference_path(assignment)
-    h.update(ref.read_bytes() if ref.exists() else b"no reference")
+    h.update(course_plan(assignment).reference_sha or b"no reference")
     return h.hexdigest()[:20]
 
 
@@ -215,19 +260,17 @@ def unanswered_written(student_nb, manual: dict[str, float]) -> list[str]:
     return [g for g in manual if not (t := str(text.get(g, "")).strip()) or any(stub in t for stub in STUB_TEXTS)]
 
 
-def build_plan(source_nb, answers: dict[str, str]) -> tuple[list[dict], list[str]]:
-    """Cells to execute: the instructor's cells, with the student's answers in the answer cells."""
+def build_plan(cells: list[dict], answers: dict[str, str]) -> tuple[list[dict], list[str]]:
+    """Cells to execute: the instructor's cells (:attr:`CoursePlan.cells`), with the student's answers in
+    the answer cells."""
     plan, missing = [], []
-    for cell in nbs.plan(source_nb):
+    for cell in cells:
         if cell["kind"] == "answer":
             if cell["grade_id"] in answers:
                 cell = dict(cell, source=answers[cell["grade_id"]])
             else:
                 missing.append(cell["grade_id"])
                 cell = dict(cell, source="raise NotImplementedError('this answer cell was deleted')")
-        elif cell["kind"] == "test":
-            hidden = "\n".join(nbs.region_lines(cell["source"], *nbs.HIDDEN_MARKERS))
-            cell = dict(cell, stand_ins=sorted(stand_in_names(hidden)))
         plan.append(cell)
     return plan, missing
 
@@ -322,9 +365,7 @@ def _notebook_status(run_list) -> Status:
 def _run(plan, folder: Path, assignment: str, limits: Limits, sandbox: bool, warm: ZygotePool | None = None,
          timing: dict | None = None):
     """Execute the plan in a fresh folder (sandboxed); returns (runs by index, records, skipped files)."""
-    wanted: dict[str, set] = {}
-    for key, info in protocol.reference_meta(assignment).items():
-        wanted.setdefault(info.get("cell") or "", set()).add(key)
+    wanted = course_plan(assignment).wanted
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
         os.chmod(tmp, 0o700)
         work = Path(tmp) / assignment
@@ -348,12 +389,10 @@ def grade_one(student: str, assignment: str, folder: Path, limits: Limits, sandb
     warm: warm sandboxes to fork the kernel from (one per thread), else a new sandbox per kernel."""
     start = time.monotonic()
     out = Outcome(student, assignment, digest=submission_digest(folder, assignment))
-    source_nb = nbs.read(source_notebook(assignment))
-    if not protocol.reference_path(assignment).is_file():
+    course = course_plan(assignment)
+    if not course.reference_sha:
         raise GraderError(f"no reference values for {assignment}: run `python -m helpers build {assignment}`")
-    out.manual = {nbs.meta(c)["grade_id"]: float(nbs.meta(c)["points"]) for c in source_nb.cells
-                  if nbs.meta(c).get("grade") and nbs.is_solution(c)}
-    tests = [c for c in source_nb.cells if nbs.is_test(c)]
+    source_nb, tests, out.manual = course.source_nb, course.tests, dict(course.manual)
     try:
         student_nb, answers, warning = _read_answers(folder / f"{assignment}.ipynb", source_nb)
         out.unanswered = unanswered_written(student_nb, out.manual)
@@ -365,7 +404,7 @@ def grade_one(student: str, assignment: str, folder: Path, limits: Limits, sandb
                                  out.detail) for c in tests]
         out.seconds = time.monotonic() - start
         return out
-    plan, missing = build_plan(source_nb, answers)
+    plan, missing = build_plan(course.cells, answers)
     notes = [warning] if warning else []
     if missing:
         notes.append(f"answer cells missing from the notebook: {', '.join(missing)}")
