@@ -14,7 +14,7 @@ import pytest
 
 from helpers.grader import authoring as au
 from helpers.grader import nb as nbs
-from helpers.grader import sandbox
+from helpers.grader import sandbox, warm
 from helpers.grader.sandbox import Limits, sandbox_available
 
 REPO = Path(__file__).resolve().parents[1]
@@ -129,8 +129,8 @@ def test_nothing_a_submission_does_reaches_the_next(course, monkeypatch):
     from helpers.grader import grade as grader
 
     forks = []
-    real_fork = sandbox.Zygote.fork
-    monkeypatch.setattr(sandbox.Zygote, "fork", lambda self, *a, **k: (forks.append(id(self)), real_fork(self, *a, **k))[1])
+    real_fork = warm.Zygote.fork
+    monkeypatch.setattr(warm.Zygote, "fork", lambda self, *a, **k: (forks.append(id(self)), real_fork(self, *a, **k))[1])
     shutil.rmtree(course / "submitted", ignore_errors=True)
     for student, attack in ATTACKS.items():
         hand_in(course, student, attack + "\n" + GOOD)
@@ -150,7 +150,7 @@ def test_nothing_a_submission_does_reaches_the_next(course, monkeypatch):
 
 def test_a_warm_kernel_keeps_the_limits(course, tmp_path):
     """Timeouts interrupt, a crash costs only its cell, and memory and processes are capped, as when cold."""
-    zygote = sandbox.Zygote(LIMITS)
+    zygote = warm.Zygote(LIMITS)
     try:
         cells = [
             {"index": 0, "grade_id": None, "kind": "code", "source": "while True:\n    pass"},

@@ -50,7 +50,8 @@ from .stock import ensure_scripts_on_path, gradebook, nbgrader
 from .feedback import write_feedback
 from .submissions import reference_submission
 from .results import SCORED, Outcome, Status, TestVerdict
-from .sandbox import SANDBOX_GID, SANDBOX_UID, Limits, ZygotePool, kill_all, run_cells, sandbox_available
+from .sandbox import SANDBOX_GID, SANDBOX_UID, Limits, kill_all, run_cells, sandbox_available
+from .warm import ZygotePool
 
 STATE_NAME = ".grading-state.json"
 PREFLIGHT_NAME = ".preflight.json"

@@ -26,6 +26,7 @@ from . import nb as nbs
 from .grade import grade_one, preflight
 from .results import Status
 from . import sandbox as sandboxing
+from .warm import ZygotePool
 from ..paths import ASSIGNMENTS, course_root, present_assignments, release_folder, source_notebook, unknown_assignment_error
 
 WORKSPACE = "notebooks"
@@ -216,7 +217,7 @@ def check(what: str | None = None, sandbox: bool | None = None, limits=None, out
         out(note)
     all_passed = True
     limits = limits or sandboxing.Limits()
-    warm = sandboxing.ZygotePool(limits, out) if sandbox else None      # start-up paid once for all notebooks
+    warm = ZygotePool(limits, out) if sandbox else None      # start-up paid once for all notebooks
     try:
         for t in targets:
             all_passed &= _check_one(t, sandbox, limits, out, warm)
