@@ -5,7 +5,7 @@ Verbs:
       lint source/, record hidden reference values, generate and verify release/
   demo [ASSIGNMENT...]
       build, then autograde a small demo class and print the score table
-  grade [ASSIGNMENT...] [--workers N] [--force] [--no-sandbox]
+  grade [ASSIGNMENT...] [--workers N] [--force] [--no-sandbox] [--cold]
       grade every new or changed submission under submitted/, in parallel and sandboxed
   report
       write autograded/report.csv and autograded/report.html from the grading records
@@ -63,7 +63,7 @@ def _cmd_grade(args) -> int:
     _stop_on_sigterm()
     try:
         outcomes = grade_class(args.assignments, workers=args.workers, force=args.force,
-                               sandbox=not args.no_sandbox)
+                               sandbox=not args.no_sandbox, warm=not args.cold)
     except (ValueError, RuntimeError) as exc:
         print(f"\n{exc}", file=sys.stderr)
         return 1
@@ -138,6 +138,8 @@ def main(argv=None) -> int:
     p.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
     p.add_argument("--no-sandbox", action="store_true",
                    help="run submissions without the sandbox (trusted notebooks only)")
+    p.add_argument("--cold", action="store_true",
+                   help="start a new sandbox for every notebook instead of forking it from a warm one (slower)")
     p.set_defaults(func=_cmd_grade)
 
     p = sub.add_parser("report", help="write the class report (CSV and HTML)")

@@ -38,7 +38,7 @@ import stat
 import tempfile
 import threading
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .. import progress, protocol
@@ -51,6 +51,7 @@ from .feedback import write_feedback
 from .submissions import reference_submission
 from .results import SCORED, Outcome, Status, TestVerdict
 from .sandbox import SANDBOX_GID, SANDBOX_UID, Limits, kill_all, run_cells, sandbox_available
+from .warm import ZygotePool
 
 STATE_NAME = ".grading-state.json"
 PREFLIGHT_NAME = ".preflight.json"
@@ -94,6 +95,52 @@ def _regular_files(folder: Path):
     return sorted(files), sorted(other)
 
 
+@dataclass(frozen=True)
+class CoursePlan:
+    """What every submission of one assignment shares: read, parsed and hashed once per source and reference."""
+    source_nb: object
+    manual: dict          # written answers: grade id -> points
+    tests: list           # the source's test cells
+    cells: list           # nbs.plan(source_nb), test cells with the stand-ins they may ask for
+    wanted: dict          # test cell grade id -> the value keys it may hand over
+    reference_sha: bytes  # of source/<a>/hidden/reference.npz (b"" when missing)
+
+
+_PLANS: dict = {}
+_PLANS_LOCK = threading.Lock()
+
+
+def course_plan(assignment: str) -> CoursePlan:
+    """The assignment's :class:`CoursePlan`, cached by the source notebook's and the reference's file stamps."""
+    src, ref = source_notebook(assignment), protocol.reference_path(assignment)
+    stamp = tuple((p.stat().st_mtime_ns, p.stat().st_size) if p.exists() else None for p in (src, ref))
+    key = (str(src), stamp)
+    with _PLANS_LOCK:
+        if key in _PLANS:
+            return _PLANS[key]
+    source_nb = nbs.read(src)
+    cells = []
+    for cell in nbs.plan(source_nb):
+        if cell["kind"] == "test":
+            hidden = "\n".join(nbs.region_lines(cell["source"], *nbs.HIDDEN_MARKERS))
+            cell = dict(cell, stand_ins=sorted(stand_in_names(hidden)))
+        cells.append(cell)
+    wanted: dict[str, set] = {}
+    if ref.is_file():
+        for k, info in protocol.reference_meta(assignment).items():
+            wanted.setdefault(info.get("cell") or "", set()).add(k)
+    plan = CoursePlan(source_nb,
+                      {nbs.meta(c)["grade_id"]: float(nbs.meta(c)["points"]) for c in source_nb.cells
+                       if nbs.meta(c).get("grade") and nbs.is_solution(c)},
+                      [c for c in source_nb.cells if nbs.is_test(c)], cells, wanted,
+                      hashlib.sha256(ref.read_bytes()).digest() if ref.is_file() else b"")
+    with _PLANS_LOCK:
+        if len(_PLANS) > 64:          # old stamps of edited sources
+            _PLANS.clear()
+        _PLANS[key] = plan
+    return plan
+
+
 def submission_digest(folder: Path, assignment: str) -> str:
     """Hash of a submission's regular files and of the reference it is judged against."""
     h = hashlib.sha256()
@@ -105,8 +152,7 @@ def submission_digest(folder: Path, assignment: str) -> str:
             data = b"unreadable"
         h.update(rel.encode() + b"\0" + data + b"\0")
     h.update(json.dumps(other).encode())
-    ref = protocol.reference_path(assignment)
-    h.update(ref.read_bytes() if ref.exists() else b"no reference")
+    h.update(course_plan(assignment).reference_sha or b"no reference")
     return h.hexdigest()[:20]
 
 
@@ -215,19 +261,17 @@ def unanswered_written(student_nb, manual: dict[str, float]) -> list[str]:
     return [g for g in manual if not (t := str(text.get(g, "")).strip()) or any(stub in t for stub in STUB_TEXTS)]
 
 
-def build_plan(source_nb, answers: dict[str, str]) -> tuple[list[dict], list[str]]:
-    """Cells to execute: the instructor's cells, with the student's answers in the answer cells."""
+def build_plan(cells: list[dict], answers: dict[str, str]) -> tuple[list[dict], list[str]]:
+    """Cells to execute: the instructor's cells (:attr:`CoursePlan.cells`), with the student's answers in
+    the answer cells."""
     plan, missing = [], []
-    for cell in nbs.plan(source_nb):
+    for cell in cells:
         if cell["kind"] == "answer":
             if cell["grade_id"] in answers:
                 cell = dict(cell, source=answers[cell["grade_id"]])
             else:
                 missing.append(cell["grade_id"])
                 cell = dict(cell, source="raise NotImplementedError('this answer cell was deleted')")
-        elif cell["kind"] == "test":
-            hidden = "\n".join(nbs.region_lines(cell["source"], *nbs.HIDDEN_MARKERS))
-            cell = dict(cell, stand_ins=sorted(stand_in_names(hidden)))
         plan.append(cell)
     return plan, missing
 
@@ -319,32 +363,37 @@ def _notebook_status(run_list) -> Status:
             Status.TIMED_OUT if Status.TIMED_OUT in statuses else Status.GRADED)
 
 
-def _run(plan, folder: Path, assignment: str, limits: Limits, sandbox: bool):
+def _run(plan, folder: Path, assignment: str, limits: Limits, sandbox: bool, warm: ZygotePool | None = None,
+         timing: dict | None = None):
     """Execute the plan in a fresh folder (sandboxed); returns (runs by index, records, skipped files)."""
-    wanted: dict[str, set] = {}
-    for key, info in protocol.reference_meta(assignment).items():
-        wanted.setdefault(info.get("cell") or "", set()).add(key)
+    wanted = course_plan(assignment).wanted
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
         os.chmod(tmp, 0o700)
         work = Path(tmp) / assignment
         work.mkdir()
         skipped = _workdir(folder, work, assignment, sandbox)
-        run_list, records = run_cells(plan, work, assignment, limits, sandbox=sandbox,
-                                      submission=work if sandbox else None, serve=StandIns(assignment),
-                                      wanted=wanted)
+        zygote = warm.acquire() if warm is not None and sandbox else None
+        try:
+            run_list, records = run_cells(plan, work, assignment, limits, sandbox=sandbox, zygote=zygote,
+                                          submission=work if sandbox else None, serve=StandIns(assignment),
+                                          wanted=wanted, timing=timing)
+        finally:
+            if warm is not None:
+                warm.release(zygote)
     return run_list, records, skipped
 
 
-def grade_one(student: str, assignment: str, folder: Path, limits: Limits, sandbox: bool) -> Outcome:
-    """Grade one submission folder (runs in a worker thread; touches no shared state)."""
+def grade_one(student: str, assignment: str, folder: Path, limits: Limits, sandbox: bool,
+              warm: ZygotePool | None = None) -> Outcome:
+    """Grade one submission folder (runs in a worker thread; touches no shared state).
+
+    warm: warm sandboxes to fork the kernel from (one per thread), else a new sandbox per kernel."""
     start = time.monotonic()
     out = Outcome(student, assignment, digest=submission_digest(folder, assignment))
-    source_nb = nbs.read(source_notebook(assignment))
-    if not protocol.reference_path(assignment).is_file():
+    course = course_plan(assignment)
+    if not course.reference_sha:
         raise GraderError(f"no reference values for {assignment}: run `python -m helpers build {assignment}`")
-    out.manual = {nbs.meta(c)["grade_id"]: float(nbs.meta(c)["points"]) for c in source_nb.cells
-                  if nbs.meta(c).get("grade") and nbs.is_solution(c)}
-    tests = [c for c in source_nb.cells if nbs.is_test(c)]
+    source_nb, tests, out.manual = course.source_nb, course.tests, dict(course.manual)
     try:
         student_nb, answers, warning = _read_answers(folder / f"{assignment}.ipynb", source_nb)
         out.unanswered = unanswered_written(student_nb, out.manual)
@@ -356,11 +405,17 @@ def grade_one(student: str, assignment: str, folder: Path, limits: Limits, sandb
                                  out.detail) for c in tests]
         out.seconds = time.monotonic() - start
         return out
-    plan, missing = build_plan(source_nb, answers)
+    plan, missing = build_plan(course.cells, answers)
     notes = [warning] if warning else []
     if missing:
         notes.append(f"answer cells missing from the notebook: {', '.join(missing)}")
-    run_list, records, out.skipped_files = _run(plan, folder, assignment, limits, sandbox)
+    out.timings["prepare"] = time.monotonic() - start
+    began = time.monotonic()
+    timing: dict[str, float] = {}
+    run_list, records, out.skipped_files = _run(plan, folder, assignment, limits, sandbox, warm, timing)
+    out.timings.update(start=timing.get("start", 0.0), cells=timing.get("cells", 0.0))
+    out.timings["files"] = time.monotonic() - began - out.timings["start"] - out.timings["cells"]
+    began = time.monotonic()
     runs = {r.index: r for r in run_list}
     verdicts = judge.judge(assignment, records)
     index_of = {c["grade_id"]: c["index"] for c in plan}
@@ -373,6 +428,7 @@ def grade_one(student: str, assignment: str, folder: Path, limits: Limits, sandb
     if out.skipped_files:
         notes.append(f"files not copied (links, FIFOs, devices, or over the caps): {', '.join(out.skipped_files[:10])}")
     out.detail = "; ".join(notes)
+    out.timings["judge"] = time.monotonic() - began
     out.seconds = time.monotonic() - start
     return out
 
@@ -485,13 +541,14 @@ def load_state(root: Path) -> dict:
 
 # ------------------------------------------------------------------ pre-flight
 
-def preflight(assignment: str, limits: Limits, sandbox: bool, cache: Path | None = None) -> None:
+def preflight(assignment: str, limits: Limits, sandbox: bool, cache: Path | None = None,
+              warm: ZygotePool | None = None) -> None:
     """Grade the reference solution in the same sandbox with the same limits; raise GraderError unless full marks.
 
     With `cache` (a JSON file), a pass is remembered by the hash of everything it depends on.
     """
     key = hashlib.sha256(json.dumps([
-        assignment, protocol.source_hash(source_notebook(assignment)), sandbox, asdict(limits),
+        assignment, protocol.source_hash(source_notebook(assignment)), sandbox, warm is not None, asdict(limits),
         hashlib.sha256(protocol.reference_path(assignment).read_bytes()).hexdigest()
         if protocol.reference_path(assignment).is_file() else "",
         _package_hash()]).encode()).hexdigest()
@@ -505,7 +562,7 @@ def preflight(assignment: str, limits: Limits, sandbox: bool, cache: Path | None
         folder = Path(tmp) / assignment
         folder.mkdir()
         nbs.write(reference_submission(assignment), folder / f"{assignment}.ipynb")
-        outcome = grade_one("reference-solution", assignment, folder, limits, sandbox)
+        outcome = grade_one("reference-solution", assignment, folder, limits, sandbox, warm)
     lost = [t for t in outcome.tests if not t.passed]
     if outcome.status is not Status.GRADED or lost or not outcome.tests:
         first = lost[0] if lost else None
@@ -564,7 +621,8 @@ def _to_grade(root: Path, names, state: dict, force: bool, out) -> list[tuple[st
     return todo
 
 
-def _grade_all(todo, workers: int, limits: Limits, sandbox: bool, root: Path, state: dict) -> list[Outcome]:
+def _grade_all(todo, workers: int, limits: Limits, sandbox: bool, root: Path, state: dict,
+               warm: ZygotePool | None = None) -> list[Outcome]:
     """Grade `todo` in a pool of threads; this thread alone writes the gradebook, as each one finishes."""
     from threadpoolctl import threadpool_limits
 
@@ -576,7 +634,7 @@ def _grade_all(todo, workers: int, limits: Limits, sandbox: bool, root: Path, st
     blas = threadpool_limits(limits=1)
     try:
         with gradebook(db_url(root)) as gb:
-            futures = {pool.submit(grade_one, s, a, f, limits, sandbox): (s, a) for s, a, f in todo}
+            futures = {pool.submit(grade_one, s, a, f, limits, sandbox, warm): (s, a) for s, a, f in todo}
             with progress(total=len(futures), desc=f"grading ({workers} workers)", unit="nb") as bar:
                 for fut in cf.as_completed(futures):
                     s, a = futures.pop(fut)
@@ -584,7 +642,9 @@ def _grade_all(todo, workers: int, limits: Limits, sandbox: bool, root: Path, st
                         outcome = fut.result()
                     except Exception as exc:   # a bug of ours must not stop the class: say who and why
                         outcome = Outcome(s, a, status=Status.GRADER_ERROR, detail=f"{type(exc).__name__}: {exc}"[:500])
+                    began = time.monotonic()
                     save_outcome(outcome, root, state, gb)
+                    outcome.timings["save"] = time.monotonic() - began
                     outcomes.append(outcome)
                     bar.update(1)
     except KeyboardInterrupt:
@@ -604,11 +664,13 @@ class _Interrupted(KeyboardInterrupt):
 
 def grade_class(assignments=None, workers: int | None = None, force: bool = False, sandbox: bool = True,
                 limits: Limits | None = None, root: Path | None = None, out=print,
-                preflight_check: bool = True) -> list[Outcome]:
+                preflight_check: bool = True, warm: bool = True) -> list[Outcome]:
     """Grade every new or changed submission; returns the outcomes of this run.
 
-    Raises GraderError (nothing graded) when the pre-flight fails; KeyboardInterrupt on Ctrl-C or
-    SIGTERM after stopping every sandbox (finished notebooks are saved; the rest get no score).
+    warm: fork each notebook's kernel from a warm sandbox per worker (helpers.grader.zygote), else
+    start a new sandbox for every kernel. Raises GraderError (nothing graded) when the pre-flight
+    fails; KeyboardInterrupt on Ctrl-C or SIGTERM after stopping every sandbox (finished notebooks
+    are saved; the rest get no score).
     """
     ensure_scripts_on_path()
     root = Path(root or course_root())
@@ -622,15 +684,19 @@ def grade_class(assignments=None, workers: int | None = None, force: bool = Fals
     todo = _to_grade(root, names, state, force, out)
     if not todo:
         return []
-    if preflight_check:
-        for a in sorted({a for _, a, _ in todo}):
-            preflight(a, limits, sandbox, cache=root / "autograded" / PREFLIGHT_NAME)
-    register(sorted({a for _, a, _ in todo}), root)
+    pool = ZygotePool(limits, out) if sandbox and warm else None
     try:
-        return _grade_all(todo, workers or os.cpu_count() or 1, limits, sandbox, root, state)
+        if preflight_check:
+            for a in sorted({a for _, a, _ in todo}):
+                preflight(a, limits, sandbox, cache=root / "autograded" / PREFLIGHT_NAME, warm=pool)
+        register(sorted({a for _, a, _ in todo}), root)
+        return _grade_all(todo, workers or os.cpu_count() or 1, limits, sandbox, root, state, pool)
     except _Interrupted:
         out("\nInterrupted: the gradebook holds every notebook finished so far; run again to continue.")
         raise KeyboardInterrupt from None
+    finally:
+        if pool is not None:
+            pool.close()
 
 
 def _cell(text: str, width: int) -> str:

@@ -120,6 +120,7 @@ class Outcome:
     seconds: float = 0.0
     digest: str = ""
     skipped_files: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: prepare, start, cells, judge, save
 
     def __post_init__(self):
         self.status = Status(self.status)

@@ -270,12 +270,18 @@ def _seccomp_fd() -> int:
     return fd
 
 
-def _bwrap_argv(inner, mounts, limits: Limits, workdir_inside, env, seccomp: int, info_fd) -> list[str]:
+def _bwrap_argv(inner, mounts, limits: Limits, workdir_inside, env, seccomp: int, info_fd,
+                proc_sys_ro: bool = True) -> list[str]:
     """bubblewrap's command line: every namespace new, no capabilities, nobody's uid, read-only binds,
-    size-capped tmpfs for /tmp, /dev/shm and the working folder, a clear environment, the seccomp filter."""
+    size-capped tmpfs for /tmp, /dev/shm and the working folder, a clear environment, the seccomp filter.
+
+    proc_sys_ro=False is for the zygote only (it runs no student code): a /proc with nothing mounted
+    over it is what lets each kernel it forks mount a /proc of its own (and cover /proc/sys itself)."""
     argv = [bwrap_path(), "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--uid", "65534", "--gid", "65534", "--hostname", "sandbox",
-            "--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys", "--dev", "/dev",
+            "--uid", "65534", "--gid", "65534", "--hostname", "sandbox", "--proc", "/proc"]
+    if proc_sys_ro:
+        argv += ["--ro-bind", "/proc/sys", "/proc/sys"]
+    argv += ["--dev", "/dev",
             "--size", str(limits.shm_mb * 2**20), "--tmpfs", "/dev/shm",
             "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/tmp"]
     for src, inside in mounts:
@@ -293,7 +299,7 @@ def _bwrap_argv(inner, mounts, limits: Limits, workdir_inside, env, seccomp: int
 
 def _spawn(inner: list[str], *, binds: list[tuple[str, str]], limits: Limits, cgroup: Path | None,
            pass_fds=(), workdir_inside: str | None = None, env: dict | None = None, info_fd: int | None = None,
-           probe: bool = False, **popen):
+           probe: bool = False, nproc: int | None = None, proc_sys_ro: bool = True, **popen):
     """Start `inner` in a new sandbox. binds: (host folder, where the sandbox sees it), read-only.
 
     Returns a :class:`Spawned` (for the probe, the Popen object itself).
@@ -313,9 +319,10 @@ def _spawn(inner: list[str], *, binds: list[tuple[str, str]], limits: Limits, cg
     else:
         mounts += binds
     seccomp = _seccomp_fd()
-    argv = _bwrap_argv(inner, mounts, limits, workdir_inside, env, seccomp, info_fd)
-    nproc = None
-    if not root:
+    argv = _bwrap_argv(inner, mounts, limits, workdir_inside, env, seccomp, info_fd, proc_sys_ro)
+    if nproc is not None:
+        pass
+    elif not root:
         nproc = limits.processes + _processes_of(os.getuid())
     elif cgroup is None:
         nproc = 4 * limits.processes + _processes_of(SANDBOX_UID)
@@ -351,9 +358,45 @@ def _spawn(inner: list[str], *, binds: list[tuple[str, str]], limits: Limits, cg
 _LIVE: set = set()     # kernels running now, so that Ctrl-C can stop every sandbox
 
 
+_STOPPERS: set = set()  # other sandboxes running now (helpers.grader.warm's zygotes): objects with close()
+
+
 def kill_all() -> None:
     for kernel in list(_LIVE):
         kernel.kill()
+    for other in list(_STOPPERS):
+        other.close()
+
+
+def _submission_files(folder: Path | None) -> tuple[list[str], list]:
+    """The prepared submission folder's regular files, as (relative paths, uint8 arrays) for the wire."""
+    import numpy as np
+
+    paths, data = [], []
+    if folder is None:
+        return paths, data
+    for top, dirs, names in os.walk(folder, followlinks=False):
+        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(top, d))]
+        for name in names:
+            path = os.path.join(top, name)
+            if os.path.isfile(path) and not os.path.islink(path):
+                paths.append(os.path.relpath(path, folder))
+                data.append(np.frombuffer(Path(path).read_bytes(), dtype=np.uint8))
+    return paths, data
+
+
+def _attach_pids_cgroup(pid: int, limits: Limits) -> Path | None:
+    """As root: a pids cgroup for a warm kernel's runner (before it runs any student code)."""
+    group = make_pids_cgroup(limits.processes)
+    if group is None:
+        return None
+    target = group / "cgroup.procs" if (group / "cgroup.procs").exists() else group / "tasks"
+    try:
+        target.write_text(str(pid))
+    except OSError:
+        remove_cgroup(group)
+        raise
+    return group
 
 
 class Kernel:
@@ -365,9 +408,40 @@ class Kernel:
     """
 
     def __init__(self, workdir: Path, assignment: str, limits: Limits, sandbox: bool,
-                 extra_env: dict | None = None, submission: Path | None = None):
+                 extra_env: dict | None = None, submission: Path | None = None, zygote=None):
         self.limits = limits
         self.spawned = None
+        self.warm_cgroup = None
+        if zygote is not None:
+            self.proc = zygote.fork(assignment, limits)
+            self.child_pid = self.proc.pid
+            ctl_r = self.proc.control_fd
+            self.warm_cgroup = _attach_pids_cgroup(self.proc.pid, limits)
+        else:
+            ctl_r = self._start_cold(workdir, assignment, limits, sandbox, extra_env, submission)
+        self.control = os.fdopen(ctl_r, "rb", buffering=0)
+        self.sel = selectors.DefaultSelector()
+        for f, name in ((self.proc.stdout, "out"), (self.proc.stderr, "out"), (self.control, "ctl")):
+            os.set_blocking(f.fileno(), False)
+            self.sel.register(f, selectors.EVENT_READ, name)
+        self.ctl_buffer = bytearray()
+        self.scan_from = 0
+        self.pending = None
+        self.messages: list[dict] = []
+        self.output_total = 0
+        self.serve = None
+        self.accept: set = set()
+        self.records: dict = {}
+        self.record_bytes = 0
+        _LIVE.add(self)
+        if zygote is not None:
+            paths, data = _submission_files(submission)
+            if not self.send({"type": "files"}, paths=paths, data=data):
+                self.kill()
+                raise OSError("the warm kernel did not take its submission's files")
+
+    def _start_cold(self, workdir, assignment, limits, sandbox, extra_env, submission) -> int:
+        """A new runner process (in a new sandbox, or for trusted runs outside it); returns the control fd."""
         ctl_r, ctl_w = os.pipe()
         pipes = dict(stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         if not sandbox:
@@ -398,21 +472,7 @@ class Kernel:
                 os.close(info_w)
             self.proc = self.spawned.proc
             self.child_pid = self._read_child_pid(info_r) or self.proc.pid
-        self.control = os.fdopen(ctl_r, "rb", buffering=0)
-        self.sel = selectors.DefaultSelector()
-        for f, name in ((self.proc.stdout, "out"), (self.proc.stderr, "out"), (self.control, "ctl")):
-            os.set_blocking(f.fileno(), False)
-            self.sel.register(f, selectors.EVENT_READ, name)
-        self.ctl_buffer = bytearray()
-        self.scan_from = 0
-        self.pending = None
-        self.messages: list[dict] = []
-        self.output_total = 0
-        self.serve = None
-        self.accept: set = set()
-        self.records: dict = {}
-        self.record_bytes = 0
-        _LIVE.add(self)
+        return ctl_r
 
     @staticmethod
     def _read_child_pid(fd) -> int | None:
@@ -474,10 +534,13 @@ class Kernel:
 
     def kill(self) -> None:
         _LIVE.discard(self)
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except OSError:
-            pass
+        if hasattr(self.proc, "kill_tree"):      # a warm kernel (helpers.grader.warm.WarmProc)
+            self.proc.kill_tree()
+        else:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -489,6 +552,8 @@ class Kernel:
                 pass
         if self.spawned is not None:
             self.spawned.cleanup()
+        remove_cgroup(self.warm_cgroup)
+        self.warm_cgroup = None
 
     def _keep(self, chunk: bytes, kept: list[bytes]) -> None:
         self.output_total += len(chunk)
@@ -719,14 +784,18 @@ class _KernelGone(Exception):
 
 def run_cells(cells: list[dict], workdir: Path, assignment: str, limits: Limits | None = None,
               sandbox: bool = True, extra_env: dict | None = None, submission: Path | None = None,
-              serve=None, wanted: dict | None = None) -> tuple[list[CellRun], dict]:
+              serve=None, wanted: dict | None = None, zygote=None,
+              timing: dict | None = None) -> tuple[list[CellRun], dict]:
     """Execute cells ({'index', 'grade_id', 'kind', 'source', 'stand_ins'}) in order.
 
     Returns (one CellRun per cell, the values the hidden checks handed over).
     wanted: {test cell grade_id: value keys it may hand over}.
     serve(cell, name, args, kwargs) runs reference stand-ins; extra_env is for unsandboxed,
-    trusted runs only (the build's recording); submission is the folder the sandbox copies in.
+    trusted runs only (the build's recording); submission is the folder the sandbox copies in;
+    zygote: a warm sandbox that forks each kernel (else every kernel starts a sandbox of its own).
+    timing: filled with the seconds spent starting kernels ('start') and running cells ('cells').
     """
+    timing = timing if timing is not None else {}
     if sandbox and extra_env:
         raise ValueError("extra_env is for unsandboxed, trusted runs")
     limits = limits or Limits()
@@ -740,14 +809,14 @@ def run_cells(cells: list[dict], workdir: Path, assignment: str, limits: Limits 
                                                     "evalue": "the notebook's time limit was reached"}
                 continue
             if kernel is None:
-                kernel = Kernel(workdir, assignment, limits, sandbox, extra_env, submission)
-                kernel.records = records
-                if not _start(kernel, completed, notebook_deadline):
+                began = time.monotonic()
+                kernel = _fresh_kernel(workdir, assignment, limits, sandbox, extra_env, submission,
+                                       zygote if sandbox else None, records, completed, notebook_deadline)
+                timing["start"] = timing.get("start", 0.0) + time.monotonic() - began
+                if kernel is None:
                     run.status, run.error = Status.CRASHED, {"ename": "KernelDied",
                                                         "evalue": "the kernel died while starting or re-running "
                                                                   "earlier cells"}
-                    kernel.kill()
-                    kernel = None
                     continue
             kernel.accept = set((wanted or {}).get(cell.get("grade_id"), ())) if cell["kind"] == "test" else set()
             kernel.serve = (lambda name, args, kwargs, c=cell: serve(c, name, args, kwargs)) if serve else None
@@ -762,6 +831,7 @@ def run_cells(cells: list[dict], workdir: Path, assignment: str, limits: Limits 
             elif run.status is Status.OK and cell["kind"] != "test":
                 completed.append(message)
             run.seconds = time.monotonic() - start
+            timing["cells"] = timing.get("cells", 0.0) + run.seconds
             run.output = b"".join(kept).decode("utf-8", "replace")[: limits.kept_output_bytes]
     finally:
         if kernel is not None:
@@ -811,6 +881,25 @@ def _settle(kernel: Kernel, run: CellRun, index: int, outcome, error, limits: Li
     else:
         run.status, run.error = Status.CRASHED, {"ename": "KernelDied", "evalue": _death(code)}
     return True
+
+
+def _fresh_kernel(workdir, assignment, limits, sandbox, extra_env, submission, zygote, records, completed,
+                  deadline) -> Kernel | None:
+    """A kernel ready for the next cell (the earlier instructor and answer cells replayed), or None when
+    it died on the way. Forked from the warm sandbox when there is one alive, else a sandbox of its own."""
+    kernel = None
+    if zygote is not None and zygote.alive():
+        try:
+            kernel = Kernel(workdir, assignment, limits, sandbox, extra_env, submission, zygote=zygote)
+        except OSError:
+            kernel = None          # the warm sandbox is gone: a sandbox of its own, as isolated
+    if kernel is None:
+        kernel = Kernel(workdir, assignment, limits, sandbox, extra_env, submission)
+    kernel.records = records
+    if not _start(kernel, completed, deadline):
+        kernel.kill()
+        return None
+    return kernel
 
 
 def _start(kernel: Kernel, cells: list[dict], deadline: float) -> bool:

@@ -26,6 +26,7 @@ from . import nb as nbs
 from .grade import grade_one, preflight
 from .results import Status
 from . import sandbox as sandboxing
+from .warm import ZygotePool
 from ..paths import ASSIGNMENTS, course_root, present_assignments, release_folder, source_notebook, unknown_assignment_error
 
 WORKSPACE = "notebooks"
@@ -215,13 +216,19 @@ def check(what: str | None = None, sandbox: bool | None = None, limits=None, out
     if note:
         out(note)
     all_passed = True
-    for t in targets:
-        all_passed &= _check_one(t, sandbox, limits or sandboxing.Limits(), out)
+    limits = limits or sandboxing.Limits()
+    warm = ZygotePool(limits, out) if sandbox else None      # start-up paid once for all notebooks
+    try:
+        for t in targets:
+            all_passed &= _check_one(t, sandbox, limits, out, warm)
+    finally:
+        if warm is not None:
+            warm.close()
     out(HIDDEN_NOTE)
     return 0 if all_passed else 1
 
 
-def _check_one(t: Target, sandbox: bool, limits, out) -> bool:
+def _check_one(t: Target, sandbox: bool, limits, out, warm=None) -> bool:
 
     a, path = t.assignment, t.notebook
     try:
@@ -240,8 +247,8 @@ def _check_one(t: Target, sandbox: bool, limits, out) -> bool:
             folder = Path(tmp) / a
             folder.mkdir()
             shutil.copy2(path, folder / f"{a}.ipynb")
-        preflight(a, limits, sandbox, cache=course_root() / ".check-cache" / "preflight.json")
-        outcome = grade_one("self-check", a, folder, limits, sandbox)
+        preflight(a, limits, sandbox, cache=course_root() / ".check-cache" / "preflight.json", warm=warm)
+        outcome = grade_one("self-check", a, folder, limits, sandbox, warm)
     print_table(outcome, learner_nb, path, stale, out)
     return outcome.status is Status.GRADED and bool(outcome.tests) and all(v.passed for v in outcome.tests)
 
