@@ -19,21 +19,11 @@ from helpers.grader import nb as nbs
 from helpers import wire
 from helpers.grader import sandbox
 from helpers.grader.sandbox import Limits, sandbox_available
+from tiny import A, GOOD, REPO, hand_in, tiny_course  # noqa: F401
 
-REPO = Path(__file__).resolve().parents[1]
-A = "01_gradient_descent"
 pytestmark = pytest.mark.xdist_group("trust")
 LIMITS = Limits(cell_seconds=5, notebook_seconds=60, memory_mb=2048)
 
-SOURCE = [
-    au.md("# Tiny"),
-    au.code("import numpy as np"),
-    au.solution("double", "def double(x):\n    ### BEGIN SOLUTION\n    return 2.0 * x\n    ### END SOLUTION"),
-    au.test("correct_double", 2, '"""double doubles."""\n'
-            "### BEGIN HIDDEN TESTS\nfrom helpers.reference import expect\n"
-            "expect('double/range', double(np.arange(5.0)), name='double on a hidden range')\n### END HIDDEN TESTS"),
-]
-GOOD = "def double(x):\n    return 2.0 * x"
 LOOP = "import time\nwhile True:\n    time.sleep(0.1)"
 
 
@@ -45,33 +35,9 @@ def needs_sandbox():
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    """A scratch course with one tiny, built assignment; COURSE_ROOT points at it while it is used."""
-    from helpers.grader import build
-
-    root = tmp_path_factory.mktemp("trust")
-    (root / "nbgrader_config.py").write_text((REPO / "nbgrader_config.py").read_text())
-    (root / "source" / A).mkdir(parents=True)
-    au.save(SOURCE, root / "source" / A / f"{A}.ipynb")
-    old = os.environ.get("COURSE_ROOT")
-    os.environ["COURSE_ROOT"] = str(root)
-    try:
-        build.build([A], out=lambda *_: None)
+    """A scratch course with one tiny, built assignment (tests/tiny.py); COURSE_ROOT points at it."""
+    with tiny_course(tmp_path_factory, "trust") as root:
         yield root
-    finally:
-        if old is None:
-            os.environ.pop("COURSE_ROOT", None)
-        else:
-            os.environ["COURSE_ROOT"] = old
-
-
-def hand_in(root, student, code):
-    release = nbs.read(root / "release" / A / f"{A}.ipynb")
-    for cell in release.cells:
-        if nbs.is_solution(cell):
-            cell.source = code
-    folder = root / "submitted" / student / A
-    folder.mkdir(parents=True, exist_ok=True)
-    nbs.write(release, folder / f"{A}.ipynb")
 
 
 def fresh(root, name):

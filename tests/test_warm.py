@@ -6,31 +6,17 @@ process that keep running, an atexit hook, environment variables, a listening so
 submission probes for every one of them in its answer cell (any trace makes it raise, and lose its
 points); a control submission that attacks and probes in one kernel proves the probes see the traces.
 """
-import os
 import shutil
-from pathlib import Path
 
 import pytest
 
-from helpers.grader import authoring as au
-from helpers.grader import nb as nbs
 from helpers.grader import sandbox, warm
 from helpers.grader.sandbox import Limits, sandbox_available
+from tiny import A, GOOD, hand_in, tiny_course
 
-REPO = Path(__file__).resolve().parents[1]
-A = "01_gradient_descent"
 pytestmark = pytest.mark.xdist_group("warm")
 LIMITS = Limits(cell_seconds=10, notebook_seconds=60, memory_mb=2048)
 
-SOURCE = [
-    au.md("# Tiny"),
-    au.code("import numpy as np"),
-    au.solution("double", "def double(x):\n    ### BEGIN SOLUTION\n    return 2.0 * x\n    ### END SOLUTION"),
-    au.test("correct_double", 2, '"""double doubles."""\n'
-            "### BEGIN HIDDEN TESTS\nfrom helpers.reference import expect\n"
-            "expect('double/range', double(np.arange(5.0)), name='double on a hidden range')\n### END HIDDEN TESTS"),
-]
-GOOD = "def double(x):\n    return 2.0 * x"
 
 ATTACKS = {
     "a1_patcher": """
@@ -94,35 +80,12 @@ except OSError:
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
+    """A scratch course with one tiny, built assignment (tests/tiny.py); COURSE_ROOT points at it."""
     ok, why = sandbox_available()
     if not ok:
         pytest.fail(f"the grading sandbox does not start on this machine: {why}")
-    from helpers.grader import build
-
-    root = tmp_path_factory.mktemp("warm")
-    (root / "nbgrader_config.py").write_text((REPO / "nbgrader_config.py").read_text())
-    (root / "source" / A).mkdir(parents=True)
-    au.save(SOURCE, root / "source" / A / f"{A}.ipynb")
-    old = os.environ.get("COURSE_ROOT")
-    os.environ["COURSE_ROOT"] = str(root)
-    try:
-        build.build([A], out=lambda *_: None)
+    with tiny_course(tmp_path_factory, "warm") as root:
         yield root
-    finally:
-        if old is None:
-            os.environ.pop("COURSE_ROOT", None)
-        else:
-            os.environ["COURSE_ROOT"] = old
-
-
-def hand_in(root, student, code):
-    release = nbs.read(root / "release" / A / f"{A}.ipynb")
-    for cell in release.cells:
-        if nbs.is_solution(cell):
-            cell.source = code
-    folder = root / "submitted" / student / A
-    folder.mkdir(parents=True, exist_ok=True)
-    nbs.write(release, folder / f"{A}.ipynb")
 
 
 def test_nothing_a_submission_does_reaches_the_next(course, monkeypatch):

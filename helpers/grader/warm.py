@@ -20,8 +20,8 @@ import threading
 import time
 from pathlib import Path
 
-from .sandbox import (COURSE_MOUNT, SANDBOX_UID, _STOPPERS, Kernel, Limits, _kernel_binds, _processes_of, _spawn,
-                      kernel_env)
+from . import sandbox
+from .sandbox import COURSE_MOUNT, SANDBOX_UID, _STOPPERS, Kernel, Limits, _processes_of, kernel_env
 
 WARM_HOME = "/home"     # each kernel's working folder lives under a tmpfs of its own here
 
@@ -112,11 +112,12 @@ class Zygote:
         info_r, info_w = os.pipe()
         nproc = 8 * limits.processes + _processes_of(SANDBOX_UID if os.geteuid() == 0 else os.getuid())
         try:
-            self.spawned = _spawn(_zygote_boot(COURSE_MOUNT) + [str(child.fileno())], binds=_kernel_binds(),
-                                  limits=limits, cgroup=None, pass_fds=(child.fileno(), info_w),
-                                  workdir_inside=WARM_HOME, env=kernel_env("", "/tmp"), info_fd=info_w,
-                                  nproc=nproc, proc_sys_ro=False, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE)
+            # through the module: the same binds and start as a cold kernel's, whoever changes them
+            self.spawned = sandbox._spawn(
+                _zygote_boot(COURSE_MOUNT) + [str(child.fileno())], binds=sandbox._kernel_binds(), limits=limits,
+                cgroup=None, pass_fds=(child.fileno(), info_w), workdir_inside=WARM_HOME,
+                env=kernel_env("", "/tmp"), info_fd=info_w, nproc=nproc, proc_sys_ro=False,
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         finally:
             child.close()
             os.close(info_w)
