@@ -365,7 +365,7 @@ def test_score_and_status(graded_class, student):
     _, score, status = expected[student]
     assert (o.score, o.status) == (score, status), \
         f"{student}: got {o.score} ({o.status}), expected {score} ({status}): " + \
-        "; ".join(f"{t.grade_id}={t.points} {t.status} {t.message[:120]}" for t in o.tests)
+        "; ".join(f"{t.grade_id}={t.points} {t.status} {t.message[:120]} {t.detail[:400]}" for t in o.tests)
 
 
 def test_sources_and_config_unchanged(graded_class):

@@ -51,10 +51,29 @@ server = socket.socket()
 server.bind(("127.0.0.1", 5555))
 server.listen()
 """,
+    # Every folder it can write outside the kernel's own tmpfs mounts: the sandbox's root holds the parents
+    # of the read-only binds (/work/main for the venv, /opt/course), shared by every fork of one zygote
+    # unless that root is read-only. (Found when a class's source_reader saw config_editor's file.)
+    "a4_root_writer": """
+import os
+for top, dirs, _ in os.walk("/"):
+    if top.startswith(("/proc", "/sys")) or top.count("/") >= 3:
+        dirs[:] = []
+    try:
+        open(os.path.join(top, "left_by_a4"), "w").write("x")
+    except OSError:
+        pass
+""",
 }
 
 PROBE = """
 import builtins, os, socket, sys
+left = []
+for top, dirs, files in os.walk("/"):
+    if top.startswith(("/proc", "/sys")) or top.count("/") >= 3:
+        dirs[:] = []
+    left += [os.path.join(top, "left_by_a4")] if "left_by_a4" in files else []
+assert not left, f"files left behind outside the kernel's tmpfs: {left}"
 import numpy as np
 import helpers.check, helpers.expect
 traces = [p for p in ("/tmp/payload.py", "/dev/shm/left", "left_in_workdir.txt", "/home/student/other",
@@ -97,7 +116,7 @@ def test_nothing_a_submission_does_reaches_the_next(course, monkeypatch):
     shutil.rmtree(course / "submitted", ignore_errors=True)
     for student, attack in ATTACKS.items():
         hand_in(course, student, attack + "\n" + GOOD)
-    hand_in(course, "b_control", ATTACKS["a1_patcher"] + ATTACKS["a2_files"] + ATTACKS["a3_lingerers"]
+    hand_in(course, "b_control", ATTACKS["a1_patcher"] + ATTACKS["a2_files"] + ATTACKS["a3_lingerers"] + ATTACKS["a4_root_writer"]
             + "\nimport time\ntime.sleep(0.3)\n" + PROBE + "\n" + GOOD)
     hand_in(course, "z1_probe", PROBE + "\n" + GOOD)
     hand_in(course, "z2_honest", GOOD)

@@ -288,7 +288,11 @@ def _bwrap_argv(inner, mounts, limits: Limits, workdir_inside, env, seccomp: int
         argv += ["--ro-bind", src, inside]
     if workdir_inside:
         argv += ["--size", str(limits.disk_mb * 2**20), "--tmpfs", workdir_inside, "--chdir", workdir_inside]
-    argv += ["--clearenv"]
+    # The root and /dev are tmpfs that bubblewrap filled (the folders of the binds: /opt/course, the
+    # parents of the venv's path; the device nodes): read-only, or a kernel could leave files there,
+    # and every kernel a warm sandbox forks shares them (tests/test_warm.py, a4_root_writer). The
+    # device nodes, /dev/shm, /dev/pts and /tmp are mounts of their own and stay as they were.
+    argv += ["--remount-ro", "/", "--remount-ro", "/dev", "--clearenv"]
     for k, v in (env or {}).items():
         argv += ["--setenv", k, v]
     argv += ["--seccomp", str(seccomp)]
