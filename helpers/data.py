@@ -35,12 +35,8 @@ def _restore_hint(path: Path) -> str:
             f"(the course ships the four original MNIST files in {MNIST_DIR}).")
 
 
-@lru_cache(maxsize=None)
-def verify_mnist_file(name: str) -> Path:
-    """Check that one MNIST file exists and that its uncompressed MD5 is the published one.
-
-    Verified once per process; raises :class:`DataError` naming the file otherwise.
-    """
+def _read_verified(name: str) -> bytes:
+    """The uncompressed bytes of one MNIST file, after checking that its MD5 is the published one."""
     if name not in MNIST_FILES:
         raise ValueError(f"{name!r} is not an MNIST file; expected one of {sorted(MNIST_FILES)}")
     path = MNIST_DIR / name
@@ -48,36 +44,43 @@ def verify_mnist_file(name: str) -> Path:
         raise DataError(f"MNIST file missing: {path}. {_restore_hint(path)}")
     try:
         with gzip.open(path, "rb") as fh:
-            digest = hashlib.md5(fh.read()).hexdigest()
+            raw = fh.read()
     except (OSError, EOFError) as exc:
         raise DataError(f"MNIST file {path} is not a readable gzip file ({exc}). {_restore_hint(path)}") from exc
+    digest = hashlib.md5(raw).hexdigest()
     if digest != MNIST_FILES[name]:
         raise DataError(f"MNIST file {path} is corrupt: MD5 {digest}, expected {MNIST_FILES[name]}. "
                         f"{_restore_hint(path)}")
-    return path
+    return raw
 
 
-def _mnist_module():
-    """The `mnist` package, pointed at the course's copy so that it never downloads."""
-    import mnist
+@lru_cache(maxsize=None)
+def verify_mnist_file(name: str) -> Path:
+    """Check that one MNIST file exists and that its uncompressed MD5 is the published one.
 
-    mnist.temporary_dir = lambda: str(MNIST_DIR)
-    mnist.datasets_url = "file:///nonexistent/mnist-downloads-are-disabled/"
-    return mnist
+    Verified once per process; raises :class:`DataError` naming the file otherwise.
+    """
+    _read_verified(name)
+    return MNIST_DIR / name
+
+
+def _idx(raw: bytes) -> np.ndarray:
+    """An IDX array of unsigned bytes (the format of the MNIST files): a 4-byte magic number whose
+    last byte is the number of dimensions, one big-endian uint32 per dimension, then the data."""
+    if raw[:3] != b"\x00\x00\x08":
+        raise DataError(f"not an IDX file of unsigned bytes (magic {raw[:4].hex()})")
+    ndim = raw[3]
+    shape = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
 
 @lru_cache(maxsize=None)
 def _raw_mnist(split: str) -> tuple[np.ndarray, np.ndarray]:
-    """uint8 images (N, 28, 28) and labels (N,) of 'train' or 't10k', read through `mnist`."""
-    for kind in ("images-idx3", "labels-idx1"):
-        verify_mnist_file(f"{split}-{kind}-ubyte.gz")
-    mnist = _mnist_module()
-    if split == "train":
-        images, labels = mnist.train_images(), mnist.train_labels()
-    else:
-        images, labels = mnist.test_images(), mnist.test_labels()
-    images.setflags(write=False)
-    labels.setflags(write=False)
+    """uint8 images (N, 28, 28) and labels (N,) of 'train' or 't10k', read-only (views of bytes):
+    each file is decompressed once, checked against its published MD5, and parsed."""
+    images, labels = (_idx(_read_verified(f"{split}-{kind}-ubyte.gz")) for kind in ("images-idx3", "labels-idx1"))
+    if len(images) != len(labels):
+        raise DataError(f"MNIST {split}: {len(images)} images but {len(labels)} labels")
     return images, labels
 
 
@@ -114,9 +117,14 @@ def load_mnist_binary(split: str = "train", negative: int = 3, positive: int = 9
     X : ndarray, (N, 784) in [0, 1]
     y : ndarray of int64, (N,), 0 (a `negative` digit) or 1 (a `positive` digit)
     """
-    X, digits = load_mnist(split, flatten=flatten, dtype=dtype)
-    keep = (digits == negative) | (digits == positive)
-    return X[keep], (digits[keep] == positive).astype(np.int64)
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    images, digits = _raw_mnist("train" if split == "train" else "t10k")
+    keep = (digits == negative) | (digits == positive)       # select first: scale 12k images, not 60k
+    X = images[keep].astype(dtype) / 255.0
+    if flatten:
+        X = X.reshape(len(X), -1)
+    return X, (digits[keep] == positive).astype(np.int64)
 
 
 def load_digits(standardize: bool = False):
@@ -127,14 +135,60 @@ def load_digits(standardize: bool = False):
     X : ndarray, (1797, 64), pixel values in [0, 16] (or standardised per feature)
     y : ndarray of int64, (1797,), digits 0-9
     """
-    from sklearn.datasets import load_digits as _sk_load_digits
-
-    bunch = _sk_load_digits()
-    X = bunch.data.astype(np.float64)
+    pixels, digits = _raw_digits()
+    X = pixels.astype(np.float64)
     if standardize:
         std = X.std(axis=0)
         X = (X - X.mean(axis=0)) / np.where(std > 0, std, 1.0)
-    return X, bunch.target.astype(np.int64)
+    return X, digits.astype(np.int64)
+
+
+# MD5 of scikit-learn's digits.csv.gz, uncompressed (1,797 rows: 64 pixels and the digit).
+DIGITS_MD5 = "a0339c30a8a5312a1b6f9e5c719dcce5"
+
+
+@lru_cache(maxsize=None)
+def _raw_digits() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's digits, read once per process: pixels (1797, 64) and digits (1797,), read-only.
+
+    Read from the CSV file scikit-learn ships (checked against its MD5), without importing
+    scikit-learn itself (over a second of start-up); the values are those of
+    ``sklearn.datasets.load_digits()`` (tests/unit/test_data.py compares them).
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        raise DataError("scikit-learn is not installed: the 8x8 digits ship with it. "
+                        "Install the course's requirements (`pip install -r requirements.txt`).")
+    path = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz"
+    try:
+        with gzip.open(path, "rb") as fh:
+            raw = fh.read()
+    except (OSError, EOFError) as exc:
+        raise DataError(f"cannot read scikit-learn's digits at {path} ({exc}); reinstall scikit-learn") from exc
+    if (digest := hashlib.md5(raw).hexdigest()) != DIGITS_MD5:
+        raise DataError(f"scikit-learn's digits at {path} are not the expected ones: MD5 {digest}, expected "
+                        f"{DIGITS_MD5}; install the scikit-learn version of requirements.txt")
+    table = np.loadtxt(io.BytesIO(raw), delimiter=",")
+    pixels, digits = table[:, :-1], table[:, -1].astype(np.int64)
+    for a in (pixels, digits):
+        a.setflags(write=False)
+    return pixels, digits
+
+
+PRELOADS = {"load_mnist": lambda: (_raw_mnist("train"), _raw_mnist("t10k")), "load_digits": _raw_digits}
+
+
+def preload(loaders) -> None:
+    """Read the data sets behind the named loaders (keys of PRELOADS) into this process's caches.
+
+    A warm grading sandbox (helpers.grader.zygote) calls this before any student code runs, so that
+    each kernel it forks starts with the data in memory (its own copy: a fork's memory is its own).
+    The loaders hand out new arrays on every call; the cached ones are read-only.
+    """
+    for name in loaders:
+        PRELOADS[name]()
 
 
 # ----------------------------------------------------------------------------- pickles

@@ -96,15 +96,30 @@ def _shell():
     return shell
 
 
-def _warm_imports() -> None:
+def _warm_imports(preload: dict | None = None) -> None:
     """What nearly every notebook imports, loaded before any student code (and before the submission
-    folder is on sys.path)."""
+    folder is on sys.path).
+
+    preload (a warm sandbox's, from helpers.grader.warm.course_preload): {"modules": the modules the
+    course's own cells import, "data": the data loaders they call (helpers.data.PRELOADS)}. A module
+    that does not import here (a file of the assignment's folder, say) is left to the kernel.
+    """
+    import importlib
+
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot  # noqa: F401
     import numpy  # noqa: F401
 
     from .. import check, data, diagnose, expect, isolate, plots, protocol, reference, wire  # noqa: F401
+
+    preload = preload or {}
+    for name in preload.get("modules", ()):
+        try:
+            importlib.import_module(name)
+        except Exception:      # noqa: BLE001  (not importable before the submission's folder is there)
+            pass
+    data.preload([n for n in preload.get("data", ()) if n in data.PRELOADS])
 
 
 def _error_of(result, hidden: bool):

@@ -32,6 +32,37 @@ def _zygote_boot(package_parent: str) -> list[str]:
     return [sys.executable, "-I", "-B", "-c", code]
 
 
+_LOADERS = ("load_mnist", "load_digits")
+
+
+def course_preload(assignments) -> dict:
+    """What a warm sandbox loads before forking kernels for these assignments: the modules their
+    source notebooks' code cells import (absolute imports only) and the data loaders they call
+    (helpers.data.PRELOADS). Read from the instructor's notebooks only, never from a submission."""
+    import ast
+
+    from ..paths import source_notebook
+    from . import nb as nbs
+
+    modules, loaders = set(), set()
+    for a in assignments:
+        for cell in nbs.read(source_notebook(a)).cells:
+            if cell.cell_type != "code":
+                continue
+            loaders.update(n for n in _LOADERS if n in cell.source)
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    modules.update(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    modules.add(node.module)      # and what it names, where that is a module
+                    modules.update(f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*")
+    return {"modules": sorted(modules), "data": sorted(loaders)}
+
+
 def _children(pid: int) -> list[int]:
     try:
         return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
@@ -105,7 +136,7 @@ class Zygote:
     and memory (see helpers.grader.zygote); the files of its submission are sent to it alone.
     """
 
-    def __init__(self, limits: Limits):
+    def __init__(self, limits: Limits, preload: dict | None = None):
         self.limits = limits
         self.lock = threading.Lock()
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -114,7 +145,7 @@ class Zygote:
         try:
             # through the module: the same binds and start as a cold kernel's, whoever changes them
             self.spawned = sandbox._spawn(
-                _zygote_boot(COURSE_MOUNT) + [str(child.fileno())], binds=sandbox._kernel_binds(), limits=limits,
+                _zygote_boot(COURSE_MOUNT) + [str(child.fileno()), json.dumps(preload or {})], binds=sandbox._kernel_binds(), limits=limits,
                 cgroup=None, pass_fds=(child.fileno(), info_w), workdir_inside=WARM_HOME,
                 env=kernel_env("", "/tmp"), info_fd=info_w, nproc=nproc, proc_sys_ro=False,
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -206,8 +237,8 @@ class ZygotePool:
     once and returns None: every kernel then starts a sandbox of its own, as isolated, only slower.
     """
 
-    def __init__(self, limits: Limits, out=print):
-        self.limits, self.out = limits, out
+    def __init__(self, limits: Limits, out=print, preload: dict | None = None):
+        self.limits, self.out, self.preload = limits, out, preload
         self.idle: list[Zygote] = []
         self.all: list[Zygote] = []
         self.lock = threading.Lock()
@@ -223,7 +254,7 @@ class ZygotePool:
             if self.failed:
                 return None
         try:
-            z = Zygote(self.limits)
+            z = Zygote(self.limits, self.preload)
         except OSError as exc:
             with self.lock:
                 if not self.failed:

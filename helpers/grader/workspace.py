@@ -14,6 +14,8 @@ Every path is relative to :func:`helpers.paths.course_root` (``$COURSE_ROOT`` in
 """
 from __future__ import annotations
 
+import concurrent.futures as cf
+
 import re
 import shutil
 import sys
@@ -26,7 +28,7 @@ from . import nb as nbs
 from .grade import grade_one, preflight
 from .results import Status
 from . import sandbox as sandboxing
-from .warm import ZygotePool
+from .warm import ZygotePool, course_preload
 from ..paths import ASSIGNMENTS, course_root, present_assignments, release_folder, source_notebook, unknown_assignment_error
 
 WORKSPACE = "notebooks"
@@ -217,7 +219,8 @@ def check(what: str | None = None, sandbox: bool | None = None, limits=None, out
         out(note)
     all_passed = True
     limits = limits or sandboxing.Limits()
-    warm = ZygotePool(limits, out) if sandbox else None      # start-up paid once for all notebooks
+    # start-up (imports, data) paid once for all notebooks
+    warm = ZygotePool(limits, out, course_preload(sorted({t.assignment for t in targets}))) if sandbox else None
     try:
         for t in targets:
             all_passed &= _check_one(t, sandbox, limits, out, warm)
@@ -247,8 +250,14 @@ def _check_one(t: Target, sandbox: bool, limits, out, warm=None) -> bool:
             folder = Path(tmp) / a
             folder.mkdir()
             shutil.copy2(path, folder / f"{a}.ipynb")
-        preflight(a, limits, sandbox, cache=course_root() / ".check-cache" / "preflight.json", warm=warm)
-        outcome = grade_one("self-check", a, folder, limits, sandbox, warm)
+        # the pre-flight (cached once passed) beside the learner's notebook: two kernels, two cores
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1), cf.ThreadPoolExecutor(max_workers=2) as both:   # stand-ins: see _grade_all
+            checked = both.submit(preflight, a, limits, sandbox, course_root() / ".check-cache" / "preflight.json", warm)
+            graded = both.submit(grade_one, "self-check", a, folder, limits, sandbox, warm)
+            checked.result()          # a GraderError (the sandbox cannot grade) wins over the learner's result
+            outcome = graded.result()
     print_table(outcome, learner_nb, path, stale, out)
     return outcome.status is Status.GRADED and bool(outcome.tests) and all(v.passed for v in outcome.tests)
 

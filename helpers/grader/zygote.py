@@ -161,11 +161,12 @@ def _fork_kernel(req: dict, fds: list[int]) -> None:
     os._exit(code)
 
 
-def serve(sock_fd: int) -> None:
-    """Warm up, then fork a kernel for every request until the grader closes the socket."""
+def serve(sock_fd: int, preload: dict | None = None) -> None:
+    """Warm up (preload: what helpers.grader.warm.course_preload found), then fork a kernel for every
+    request until the grader closes the socket."""
     from .runner import _warm_imports
 
-    _warm_imports()
+    _warm_imports(preload)
     import IPython.core.interactiveshell  # noqa: F401  (the shell itself is made per kernel)
 
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)       # forked children are reaped by the system
@@ -197,5 +198,5 @@ def serve(sock_fd: int) -> None:
 
 
 def start() -> None:
-    """Entry point of ``python -I -c`` (the socket's descriptor is the first argument)."""
-    serve(int(sys.argv[1]))
+    """Entry point of ``python -I -c``: the socket's descriptor, then the preload as JSON."""
+    serve(int(sys.argv[1]), json.loads(sys.argv[2]) if len(sys.argv) > 2 else None)

@@ -106,3 +106,24 @@ def test_tampered_pickle_cannot_run_code(tmp_path):
 def test_missing_batch_says_how_to_restore(tmp_path):
     with pytest.raises(data.DataError, match="test batch missing"):
         data.load_batch(tmp_path / "nope.pkl")
+
+
+def test_digits_are_scikit_learns():
+    """load_digits reads scikit-learn's CSV itself (no sklearn import): the same values as sklearn's loader."""
+    from sklearn.datasets import load_digits
+
+    X, y = data.load_digits()
+    ref = load_digits()
+    assert X.dtype == np.float64 and y.dtype == np.int64
+    assert np.array_equal(X, ref.data) and np.array_equal(y, ref.target)
+    X[0, 0] = 99.0                              # a copy: the cached table is untouched
+    assert data.load_digits()[0][0, 0] == ref.data[0, 0]
+
+
+def test_mnist_idx_parse_matches_the_bytes():
+    """The IDX reader gives the header's shape and the bytes after it."""
+    raw = gzip.decompress((data.MNIST_DIR / "t10k-labels-idx1-ubyte.gz").read_bytes())
+    labels = data._idx(raw)
+    assert labels.shape == (10000,) and bytes(labels[:5]) == raw[8:13]
+    with pytest.raises(data.DataError, match="not an IDX file"):
+        data._idx(b"\x00\x00\x0d\x01" + b"\x00" * 8)
