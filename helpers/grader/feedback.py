@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import html
 import re
+import secrets
+import threading
+from functools import lru_cache
 from pathlib import Path
 
 from nbformat.v4 import new_markdown_cell, new_notebook, new_output
@@ -27,7 +30,7 @@ def headline(message: str) -> str:
 
 def text(value) -> str:
     """Any text a student may control, for markdown: shown as written, never as a link, image or markup."""
-    escaped = html.escape(str(value).replace("\r", " ").replace("\n", " "), quote=True)
+    escaped = html.escape(str(value).replace("\r", " ").replace("\n", " "), quote=False)   # no tag can open
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|~:])", r"\\\1", escaped)
 
 
@@ -46,10 +49,26 @@ def _summary(outcome) -> str:
             f"| test | points | result | what went wrong (details below, under the test) |\n|---|---|---|---|\n{rows}{manual}")
 
 
+_READ: dict = {}
+_READ_LOCK = threading.Lock()
+
+
+def _read_once(path: Path):
+    """A course notebook, read once per version of its file (feedback for a class reads the same two)."""
+    st = path.stat()
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    with _READ_LOCK:
+        if key not in _READ:
+            if len(_READ) > 32:
+                _READ.clear()
+            _READ[key] = nbs.read(path)
+        return _READ[key]
+
+
 def feedback_notebook(outcome, root: Path):
     """The student's notebook as graded: answers, visible tests and verdicts."""
-    release_nb = nbs.read(release_notebook(outcome.assignment))
-    source_nb = nbs.read(source_notebook(outcome.assignment))
+    release_nb = _read_once(release_notebook(outcome.assignment))
+    source_nb = _read_once(source_notebook(outcome.assignment))
     submitted = root / "submitted" / outcome.student / outcome.assignment / f"{outcome.assignment}.ipynb"
     answers = {}
     try:
@@ -75,14 +94,83 @@ def feedback_notebook(outcome, root: Path):
     return new_notebook(cells=cells, metadata=release_nb.metadata)
 
 
-def write_feedback(outcome, root: Path) -> None:
-    from nbconvert import HTMLExporter
+_CSS = """
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; background: #fafafa; color: #222; }
+main { max-width: 980px; margin: 0 auto; padding: 1.5em 2em; background: #fff; }
+table { border-collapse: collapse; margin: .8em 0; } th, td { border: 1px solid #ccc; padding: .25em .6em; }
+pre { padding: .6em .8em; overflow-x: auto; font: 13px/1.4 ui-monospace, "SFMono-Regular", Menlo, monospace; }
+pre.code { background: #f5f5f5; border-left: 3px solid #bbb; }
+pre.out { background: #fff; border: 1px solid #ddd; white-space: pre-wrap; }
+pre.out.pass { border-color: #5a5; background: #f3fbf3; } pre.out.fail { border-color: #c55; background: #fdf3f3; }
+code { font-family: ui-monospace, Menlo, monospace; }
+a.anchor-link { color: #bbb; text-decoration: none; font-size: .6em; margin-left: .3em; }
+"""
 
+
+@lru_cache(maxsize=1)
+def _highlighter():
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+
+    fmt = HtmlFormatter(nowrap=True)
+    return PythonLexer(), fmt, fmt.get_style_defs("pre.code")
+
+
+@lru_cache(maxsize=512)
+def _markdown(source: str) -> str:
+    """A trusted markdown cell (the release's, or the summary built of escaped text) as HTML."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    return markdown2html_mistune(source)
+
+
+def _code(source: str) -> str:
+    from pygments import highlight
+
+    lexer, fmt, _ = _highlighter()
+    return highlight(source, lexer, fmt)
+
+
+def render_html(nb, title: str) -> str:
+    """The feedback notebook as one self-contained page: the release's markdown (rendered once per
+    cell text and cached), the student's code highlighted and escaped, each test's verdict as text.
+
+    Nothing the student wrote reaches the page unescaped, and a Content-Security-Policy with a
+    per-page nonce allows no script but MathJax's: a link or script smuggled into an answer cannot run.
+    """
+    nonce = secrets.token_urlsafe(16)
+    parts = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            parts.append(f'<section class="md">{_markdown(cell.source)}</section>')
+        elif cell.cell_type == "code":
+            parts.append(f'<pre class="code">{_code(cell.source)}</pre>')
+            for out in cell.get("outputs", []):
+                body = str(out.get("text", ""))
+                kind = "pass" if body.startswith("✔") else "fail" if body.startswith("✘") else ""
+                parts.append(f'<pre class="out {kind}">{html.escape(body, quote=False)}</pre>')
+        else:                     # raw cells: shown as text
+            parts.append(f'<pre class="out">{html.escape(str(cell.source), quote=False)}</pre>')
+    csp = (f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src https://cdn.jsdelivr.net; "
+           f"script-src 'nonce-{nonce}' https://cdn.jsdelivr.net")
+    mathjax = ("window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']]}, "
+               "options: {skipHtmlTags: ['script', 'noscript', 'style', 'textarea', 'pre', 'code']}};")
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
+            f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{html.escape(title)}</title>\n<style>{_CSS}{_highlighter()[2]}</style>\n"
+            f'<script nonce="{nonce}">{mathjax}</script>\n'
+            f'<script nonce="{nonce}" async src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"></script>\n'
+            f"</head><body><main>\n" + "\n".join(parts) + "\n</main></body></html>\n")
+
+
+def write_feedback(outcome, root: Path) -> None:
+    """autograded/<student>/<a>/<a>.ipynb and feedback/<student>/<a>/<a>.html (written whole, then renamed)."""
     nb = feedback_notebook(outcome, root)
     graded = root / "autograded" / outcome.student / outcome.assignment
     graded.mkdir(parents=True, exist_ok=True)
     nbs.write(nb, graded / f"{outcome.assignment}.ipynb")
-    page, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+    page = render_html(nb, f"Feedback — {outcome.assignment} — {outcome.student}")
     target = root / "feedback" / outcome.student / outcome.assignment
     target.mkdir(parents=True, exist_ok=True)
     tmp = target / f".{outcome.assignment}.html.tmp"
