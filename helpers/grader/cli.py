@@ -116,7 +116,17 @@ def _cmd_solutions(args) -> int:
     return _learner(solutions, args.assignments, yes=args.yes)
 
 
+def _without_slow_iri_checker() -> None:
+    """Spare every command about 2 s of start-up: jsonschema (imported by nbformat) imports
+    rfc3987-syntax when it is installed, which builds some 38 Lark grammars at import
+    (python-jsonschema/jsonschema#1428). It only checks the `iri` formats, which no schema of
+    nbformat or nbgrader uses, so this process does without it (jsonschema then skips that checker)."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)
+
+
 def main(argv=None) -> int:
+    _without_slow_iri_checker()
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="verb", required=True)

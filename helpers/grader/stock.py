@@ -6,6 +6,7 @@ runs a release notebook top to bottom as a student's Validate button does.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -20,12 +21,34 @@ from .submissions import release_submission, submit
 
 
 def gradebook(url: str):
-    """nbgrader's Gradebook at `url`. Opening one runs nbgrader's `alembic` check by name, so this
-    interpreter's scripts folder is put on PATH first (the one place that needs it in-process)."""
-    ensure_scripts_on_path()
-    from nbgrader.api import Gradebook
+    """nbgrader's Gradebook at `url`.
 
-    return Gradebook(url)
+    Creating a new gradebook, nbgrader stamps it with its schema's alembic head, which it learns by
+    running `alembic heads` in a new Python: about 4 s, most of it importing nbformat's jsonschema
+    there. Here the head is read in this process from nbgrader's own migration scripts (the same
+    value; tests/unit/test_stock.py compares them), and the scripts folder is still put on PATH
+    for nbgrader's other `alembic` calls.
+    """
+    ensure_scripts_on_path()
+    import nbgrader.api
+
+    nbgrader.api.get_alembic_version = alembic_head
+    return nbgrader.api.Gradebook(url)
+
+
+@functools.lru_cache(maxsize=1)
+def alembic_head() -> str:
+    """The head revision of nbgrader's gradebook schema, from its alembic scripts (no subprocess)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from nbgrader.dbutil import ALEMBIC_DIR
+
+    config = Config()
+    config.set_main_option("script_location", ALEMBIC_DIR)
+    heads = ScriptDirectory.from_config(config).get_heads()
+    if len(heads) != 1:
+        raise NbgraderError(f"nbgrader's gradebook schema has {len(heads)} alembic heads ({heads}); expected one")
+    return heads[0]
 
 
 class NbgraderError(RuntimeError):
@@ -69,6 +92,41 @@ def nbgrader(root: Path, *args: str, check: bool = True, own_db: bool = True) ->
         raise NbgraderError(f"`nbgrader {' '.join(args)}` failed (exit {proc.returncode}):\n"
                          f"{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
     return proc
+
+
+def generate_assignment(root: Path, assignment: str, db_url: str, release_dir: Path) -> None:
+    """`nbgrader generate_assignment ASSIGNMENT --force` run in this process: the same converter and
+    preprocessors, with the course folder's nbgrader_config.py, into `release_dir` and the gradebook
+    at `db_url`. Saves starting a Python and importing nbgrader (about 3 s a call). Raises
+    NbgraderError with nbgrader's log when the conversion fails."""
+    import logging
+
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    ensure_scripts_on_path()
+    config = Config()
+    if (root / "nbgrader_config.py").is_file():
+        config.merge(PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config())
+    config.CourseDirectory.root = str(root)
+    config.CourseDirectory.db_url = db_url
+    config.CourseDirectory.release_directory = str(release_dir)
+    config.CourseDirectory.assignment_id = assignment
+    config.GenerateAssignment.force = True
+    config.GenerateAssignment.create_assignment = True
+    log = logging.getLogger(f"helpers.grader.stock.generate_assignment.{assignment}")
+    log.propagate, records = False, []
+    handler = logging.Handler(logging.INFO)
+    handler.emit = lambda record: records.append(record.getMessage())
+    log.handlers[:] = [handler]
+    log.setLevel(logging.INFO)
+    try:
+        GenerateAssignment(coursedir=CourseDirectory(config=config), config=config, log=log).start()
+    except Exception as exc:   # noqa: BLE001  (nbgrader raises its own and nbconvert's kinds)
+        raise NbgraderError(f"`nbgrader generate_assignment {assignment}` failed: {exc}\n"
+                            + "\n".join(records[-20:])) from exc
 
 
 def autograde(assignment: str, submissions: dict, workdir: Path, timeout: int = 300) -> dict[str, Outcome]:
