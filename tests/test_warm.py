@@ -51,6 +51,20 @@ server = socket.socket()
 server.bind(("127.0.0.1", 5555))
 server.listen()
 """,
+    # Signals to its process group: the kernel was in its zygote's group, which reached the zygote itself
+    # (a class's `eve` crashed the warm sandbox, and with it her own kernel, only when it ran warm).
+    "a0_group_killer": """
+import os, signal
+for sig in (signal.SIGKILL,):
+    try:
+        os.kill(0, sig)
+    except OSError:
+        pass
+    try:
+        os.killpg(os.getpgid(0), sig)
+    except OSError:
+        pass
+""",
     # Every folder it can write outside the kernel's own tmpfs mounts: the sandbox's root holds the parents
     # of the read-only binds (/work/main for the venv, /opt/course), shared by every fork of one zygote
     # unless that root is read-only. (Found when a class's source_reader saw config_editor's file.)

@@ -16,6 +16,7 @@ code runs:
   mounts for ``/tmp``, ``/dev/shm`` and ``/home`` (its working folder) plus its own ``/proc``;
 - then a second, nested user namespace drops it to an unprivileged uid with no capabilities,
   so the mounts cannot be changed;
+- its own session and process group (a signal to "my group" reaches only its own processes);
 - its own resource limits (address space, CPU seconds, file size, processes);
 - its own memory: a fork is a copy, so a module patched, a thread started, an environment variable
   set or an ``atexit`` hook registered dies with it and never reaches the zygote or the next kernel.
@@ -117,6 +118,9 @@ def _kernel(req: dict, fds: list[int]) -> None:
     try:
         stdin, stdout, stderr, control, status = fds
         os.close(status)
+        # A session and process group of its own: kill(0) or killpg() from the kernel would otherwise
+        # reach every process of the zygote's group, the zygote included (tests/test_warm.py, a0_group_killer).
+        os.setsid()
         _isolate(req)
         for fd, target in ((stdin, 0), (stdout, 1), (stderr, 2), (control, 3)):
             os.dup2(fd, target)
