@@ -5,8 +5,9 @@ Verbs:
       lint source/, record hidden reference values, generate and verify release/
   demo [ASSIGNMENT...]
       build, then autograde a small demo class and print the score table
-  grade [ASSIGNMENT...] [--workers N] [--force] [--no-sandbox] [--cold]
+  grade [ASSIGNMENT...] [--workers N] [--force] [--no-sandbox] [--cold] [--scheduler tcp://HOST:PORT]
       grade every new or changed submission under submitted/, in parallel and sandboxed
+      (on a Dask cluster with --scheduler or $COURSE_DASK_SCHEDULER)
   report
       write autograded/report.csv and autograded/report.html from the grading records
 
@@ -63,7 +64,7 @@ def _cmd_grade(args) -> int:
     _stop_on_sigterm()
     try:
         outcomes = grade_class(args.assignments, workers=args.workers, force=args.force,
-                               sandbox=not args.no_sandbox, warm=not args.cold)
+                               sandbox=not args.no_sandbox, warm=not args.cold, scheduler=args.scheduler)
     except (ValueError, RuntimeError) as exc:
         print(f"\n{exc}", file=sys.stderr)
         return 1
@@ -150,6 +151,8 @@ def main(argv=None) -> int:
                    help="run submissions without the sandbox (trusted notebooks only)")
     p.add_argument("--cold", action="store_true",
                    help="start a new sandbox for every notebook instead of forking it from a warm one (slower)")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="grade on a Dask cluster (default: $COURSE_DASK_SCHEDULER, else threads on this machine)")
     p.set_defaults(func=_cmd_grade)
 
     p = sub.add_parser("report", help="write the class report (CSV and HTML)")

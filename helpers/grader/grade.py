@@ -27,7 +27,6 @@ submissions (content hash), unless --force.
 from __future__ import annotations
 
 import ast
-import concurrent.futures as cf
 import contextlib
 import hashlib
 import importlib.util
@@ -44,7 +43,7 @@ from pathlib import Path
 
 from .. import progress, protocol
 from ..paths import course_root, hidden_dir, present_assignments, release_folder, source_notebook, unknown_assignment_error
-from . import judge
+from . import cluster, judge
 from . import nb as nbs
 from .nb import answers_of, read_regular
 from .stock import ensure_scripts_on_path, generate_assignment, gradebook
@@ -544,10 +543,10 @@ def load_state(root: Path) -> dict:
 
 # ------------------------------------------------------------------ pre-flight
 
-def _preflight_key(assignment: str, limits: Limits, sandbox: bool, warm) -> str:
+def _preflight_key(assignment: str, limits: Limits, sandbox: bool, warm: bool) -> str:
     """Hash of everything a pre-flight's pass depends on."""
     return hashlib.sha256(json.dumps([
-        assignment, protocol.source_hash(source_notebook(assignment)), sandbox, warm is not None, asdict(limits),
+        assignment, protocol.source_hash(source_notebook(assignment)), sandbox, bool(warm), asdict(limits),
         hashlib.sha256(protocol.reference_path(assignment).read_bytes()).hexdigest()
         if protocol.reference_path(assignment).is_file() else "",
         _package_hash()]).encode()).hexdigest()
@@ -600,7 +599,7 @@ def preflight(assignment: str, limits: Limits, sandbox: bool, cache: Path | None
     With `cache` (a JSON file), a pass is remembered by the hash of everything it depends on.
     (A class run does the same in its worker pool, beside the submissions: see :func:`_grade_all`.)
     """
-    key = _preflight_key(assignment, limits, sandbox, warm)
+    key = _preflight_key(assignment, limits, sandbox, warm is not None)
     if key in _preflight_passed(cache):
         return
     with tempfile.TemporaryDirectory(prefix="course-preflight-") as tmp:
@@ -645,36 +644,101 @@ def _to_grade(root: Path, names, state: dict, force: bool, out) -> list[tuple[st
     return todo
 
 
-def _grade_all(todo, workers: int, limits: Limits, sandbox: bool, root: Path, state: dict,
-               warm: ZygotePool | None = None, checks: dict | None = None) -> list[Outcome]:
-    """Grade `todo` in a pool of threads; this thread alone writes the gradebook, as each one finishes.
+class _Tasks:
+    """Submissions to grade, through threads here or a Dask cluster (helpers.grader.cluster); each
+    future's result comes back as an :class:`Outcome`."""
 
-    checks: {assignment: pre-flight key} of the pre-flights still to pass. They are graded first, in the
-    same pool, beside the submissions; no outcome is saved (and the gradebook is neither created nor
-    registered) until every one of them passed, and the first that fails stops the run with a
-    GraderError, nothing written.
+    def __init__(self, scheduler, workers: int, limits: Limits, sandbox: bool, warm: ZygotePool | None,
+                 warm_remote: bool, root: Path, assignments):
+        self.limits, self.sandbox, self.warm, self.root = limits, sandbox, warm, root
+        self.remote_args = (asdict(limits), sandbox, warm_remote, str(root), sorted(assignments))
+        self.ex = cluster.DaskExecutor(remote_grade, scheduler) if scheduler else cluster.LocalExecutor(grade_one, workers)
+        self.remote = bool(scheduler)
+        self.label = self.ex.label
+
+    def submit(self, student: str, assignment: str, folder: Path):
+        if self.remote:
+            return self.ex.submit(student, assignment, str(folder), *self.remote_args, name=f"grade-{assignment}")
+        return self.ex.submit(student, assignment, folder, self.limits, self.sandbox, self.warm)
+
+    def outcome(self, future, student: str, assignment: str) -> Outcome:
+        try:
+            result = self.ex.result(future)
+        except cluster.WorkersKilled:
+            return crashed_workers(student, assignment)
+        return Outcome.from_dict(result) if isinstance(result, dict) else result
+
+
+def crashed_workers(student: str, assignment: str) -> Outcome:
+    """A submission whose task killed every Dask worker it ran on: crashed, no points, said why."""
+    why = ("the grading worker died every time it ran this notebook (the worker's own memory or process "
+           "limit, or a crash the sandbox could not contain); it was not retried further")
+    tests = [TestVerdict(nbs.meta(c)["grade_id"], 0.0, float(nbs.meta(c)["points"]), Status.CRASHED, why)
+             for c in course_plan(assignment).tests]
+    return Outcome(student, assignment, status=Status.CRASHED, detail=why, tests=tests,
+                   manual=dict(course_plan(assignment).manual))
+
+
+_WORKER_POOLS: dict = {}
+_WORKER_LOCK = threading.Lock()
+
+
+def remote_grade(student: str, assignment: str, folder: str, limits: dict, sandbox: bool, warm: bool,
+                 root: str, assignments: list) -> dict:
+    """A Dask task: grade one submission on this worker, in a sandbox of this worker; its Outcome as data.
+
+    The worker keeps one pool of warm sandboxes per limits (and one BLAS thread, as the grader does).
+    A worker that cannot sandbox refuses (GraderError: the grader writes no score for it)."""
+    from threadpoolctl import threadpool_limits
+
+    if os.environ.get("COURSE_ROOT") != root:
+        os.environ["COURSE_ROOT"] = root          # the course the task names (a shared filesystem)
+    if sandbox and not (probe := sandbox_available())[0]:
+        raise GraderError(f"the Dask worker on {os.uname().nodename} cannot sandbox: {probe[1]}")
+    lim = Limits(**limits)
+    pool = None
+    if sandbox and warm:
+        key = (json.dumps(limits, sort_keys=True), tuple(assignments))
+        with _WORKER_LOCK:
+            if not _WORKER_POOLS:
+                _WORKER_POOLS["blas"] = threadpool_limits(limits=1)     # for this worker process's life
+            if key not in _WORKER_POOLS:
+                _WORKER_POOLS[key] = ZygotePool(lim, lambda *_: None, course_preload(assignments))
+            pool = _WORKER_POOLS[key]
+    return grade_one(student, assignment, Path(folder), lim, sandbox, pool).to_dict()
+
+
+def _grade_all(todo, tasks: _Tasks, root: Path, state: dict, checks: dict | None = None) -> list[Outcome]:
+    """Grade `todo` through `tasks`; this thread alone writes the gradebook, as each one finishes.
+
+    checks: {assignment: pre-flight key} of the pre-flights still to pass. They are graded first, by
+    the same workers, beside the submissions; no outcome is saved (and the gradebook is neither
+    created nor registered) until every one of them passed, and the first that fails stops the run
+    with a GraderError, nothing written.
     """
     from threadpoolctl import threadpool_limits
 
     outcomes, futures, held, checking = [], {}, [], {}
-    pool = cf.ThreadPoolExecutor(max_workers=workers)
     # Stand-ins run in this process, several at once: one BLAS thread each. (Multi-threaded
     # OpenBLAS called from concurrent threads on a busy machine slowed one test cell from 0.6 s
     # to over 60 s, a timeout the student did not cause.)
     blas = threadpool_limits(limits=1)
     cache = root / "autograded" / PREFLIGHT_NAME
+    # A cluster's workers read the reference submissions too: under the course folder, not this host's /tmp.
+    scratch = root / "autograded" if tasks.remote else None
+    if scratch is not None:
+        scratch.mkdir(parents=True, exist_ok=True)
     try:
-        with tempfile.TemporaryDirectory(prefix="course-preflight-") as tmp, contextlib.ExitStack() as stack:
+        with tempfile.TemporaryDirectory(prefix=".preflight-", dir=scratch) as tmp, contextlib.ExitStack() as stack:
             for a in checks or {}:
-                checking[pool.submit(grade_one, "reference-solution", a, _reference_folder(Path(tmp), a),
-                                     limits, sandbox, warm)] = a
-            futures = {pool.submit(grade_one, s, a, f, limits, sandbox, warm): (s, a) for s, a, f in todo}
+                checking[tasks.submit("reference-solution", a, _reference_folder(Path(tmp), a))] = a
+            futures = {tasks.submit(s, a, f): (s, a) for s, a, f in todo}
             gb = None if checking else _open_gradebook(root, todo, stack)
-            with progress(total=len(futures), desc=f"grading ({workers} workers)", unit="nb") as bar:
-                for fut in cf.as_completed([*checking, *futures]):
+            with progress(total=len(futures), desc=f"grading ({tasks.label})", unit="nb") as bar:
+                for fut in tasks.ex.as_completed([*checking, *futures]):
                     if fut in checking:
                         a = checking.pop(fut)
-                        _judge_preflight(a, fut.result())
+                        _judge_preflight(a, tasks.outcome(fut, "reference-solution", a))
                         _remember_preflight(cache, checks[a])
                         if not checking:          # every pre-flight passed: now the gradebook
                             gb = _open_gradebook(root, todo, stack)
@@ -683,7 +747,9 @@ def _grade_all(todo, workers: int, limits: Limits, sandbox: bool, root: Path, st
                         continue
                     s, a = futures.pop(fut)
                     try:
-                        outcome = fut.result()
+                        outcome = tasks.outcome(fut, s, a)
+                    except cluster.ClusterLost:
+                        raise
                     except Exception as exc:   # a bug of ours must not stop the class: say who and why
                         outcome = Outcome(s, a, status=Status.GRADER_ERROR, detail=f"{type(exc).__name__}: {exc}"[:500])
                     outcomes.append(outcome)
@@ -693,20 +759,30 @@ def _grade_all(todo, workers: int, limits: Limits, sandbox: bool, root: Path, st
                         _save_timed(outcome, root, state, gb)
                     bar.update(1)
     except KeyboardInterrupt:
-        pool.shutdown(wait=False, cancel_futures=True)
+        tasks.ex.shutdown()
         kill_all()
-        stopped = [(s, a) for s, a in futures.values()] + [(o.student, o.assignment) for o in held]
-        outcomes = [o for o in outcomes if not any(o is h for h in held)]
-        outcomes += [Outcome(s, a, status=Status.INTERRUPTED, detail="grading was stopped") for s, a in stopped]
-        raise _Interrupted(outcomes) from None
+        raise _interrupted(outcomes, futures, held) from None
+    except cluster.ClusterLost as exc:
+        tasks.ex.shutdown()
+        raise GraderError(f"{exc}. {len(outcomes) - len(held)} notebook(s) were graded and saved before; "
+                          f"{len(futures) + len(held)} were not: run the same command again to grade them "
+                          f"(unchanged submissions are not graded twice).") from None
     except GraderError:
-        pool.shutdown(wait=False, cancel_futures=True)
+        tasks.ex.shutdown()
         kill_all()
         raise
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        tasks.ex.shutdown()
         blas.restore_original_limits()
     return outcomes
+
+
+def _interrupted(outcomes, futures, held) -> "_Interrupted":
+    """The run stopped: what was saved, and the rest (running, queued or held unsaved) as interrupted."""
+    stopped = [(s, a) for s, a in futures.values()] + [(o.student, o.assignment) for o in held]
+    kept = [o for o in outcomes if not any(o is h for h in held)]
+    return _Interrupted(kept + [Outcome(s, a, status=Status.INTERRUPTED, detail="grading was stopped")
+                                for s, a in stopped])
 
 
 def _expected_seconds(assignments, state: dict) -> dict[str, float]:
@@ -741,11 +817,13 @@ class _Interrupted(KeyboardInterrupt):
 
 def grade_class(assignments=None, workers: int | None = None, force: bool = False, sandbox: bool = True,
                 limits: Limits | None = None, root: Path | None = None, out=print,
-                preflight_check: bool = True, warm: bool = True) -> list[Outcome]:
+                preflight_check: bool = True, warm: bool = True, scheduler=None) -> list[Outcome]:
     """Grade every new or changed submission; returns the outcomes of this run.
 
     warm: fork each notebook's kernel from a warm sandbox per worker (helpers.grader.zygote), else
-    start a new sandbox for every kernel. Raises GraderError (nothing graded) when the pre-flight
+    start a new sandbox for every kernel. scheduler: a Dask scheduler's address (or a distributed
+    Client) to grade on, else $COURSE_DASK_SCHEDULER, else threads here (helpers.grader.cluster).
+    Raises GraderError (nothing graded) when the pre-flight
     fails; KeyboardInterrupt on Ctrl-C or SIGTERM after stopping every sandbox (finished notebooks
     are saved; the rest get no score).
     """
@@ -755,7 +833,9 @@ def grade_class(assignments=None, workers: int | None = None, force: bool = Fals
     for a in names:
         if not source_notebook(a).is_file():
             raise unknown_assignment_error(a)
-    _require_sandbox(sandbox, out)
+    scheduler = scheduler or os.environ.get(cluster.SCHEDULER_ENV) or None
+    if scheduler is None:
+        _require_sandbox(sandbox, out)          # a cluster's workers check their own
     limits = limits or Limits()
     state = load_state(root)
     todo = _to_grade(root, names, state, force, out)
@@ -765,13 +845,18 @@ def grade_class(assignments=None, workers: int | None = None, force: bool = Fals
     cost = _expected_seconds(graded, state)
     todo.sort(key=lambda job: -cost[job[1]])        # longest first: no long notebook left for the end
     graded.sort(key=lambda a: -cost[a])
-    pool = ZygotePool(limits, out, course_preload(graded)) if sandbox and warm else None
+    pool = ZygotePool(limits, out, course_preload(graded)) if sandbox and warm and scheduler is None else None
+    tasks = None
     try:
+        tasks = _Tasks(scheduler, workers or os.cpu_count() or 1, limits, sandbox, pool, warm, root, graded)
         checks = {}
         if preflight_check:
             passed = _preflight_passed(root / "autograded" / PREFLIGHT_NAME)
-            checks = {a: key for a in graded if (key := _preflight_key(a, limits, sandbox, pool)) not in passed}
-        return _grade_all(todo, workers or os.cpu_count() or 1, limits, sandbox, root, state, pool, checks)
+            checks = {a: key for a in graded if (key := _preflight_key(a, limits, sandbox, warm)) not in passed}
+        return _grade_all(todo, tasks, root, state, checks)
+    except cluster.ClusterLost as exc:       # could not reach the scheduler: nothing was graded
+        raise GraderError(f"{exc}\n  Nothing was graded. Start the scheduler and its workers (see the README, "
+                          f"'Grading on a cluster'), or grade here without --scheduler.") from None
     except _Interrupted:
         out("\nInterrupted: the gradebook holds every notebook finished so far; run again to continue.")
         raise KeyboardInterrupt from None

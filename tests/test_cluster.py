@@ -1,0 +1,185 @@
+"""Grading on a Dask cluster: a real scheduler and two worker processes on 127.0.0.1.
+
+The same class (honest, partly wrong and attacking submissions of the tiny course, tests/tiny.py) is
+graded by local threads and by the cluster; every per-test score must be equal. A worker killed
+mid-run loses nothing (its tasks go to the other worker, every submission is graded once), and a
+scheduler that cannot be reached stops the run before anything is written.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers.grader.sandbox import Limits, sandbox_available
+from tiny import A, GOOD, hand_in, tiny_course
+
+LIMITS = Limits(cell_seconds=20, notebook_seconds=120, memory_mb=2048)
+CLASS = {
+    "ada": GOOD,
+    "ben": "def double(x):\n    return 3.0 * x",                                   # partly wrong: 0
+    "cy": "def double(x):\n    return x + x",                                      # right another way
+    "dee": "def double(x):\n    raise NotImplementedError()",                      # the stub
+    "eve": "import os\nos.kill(os.getppid(), 9)\n" + GOOD,                         # tries to kill its parent
+    "fay": "while True:\n    pass",                                                 # a runaway loop
+    "gus": "import numpy as np\nnp.multiply = lambda *a, **k: 0\n" + GOOD,           # patches numpy
+}
+
+
+class Cluster:
+    """`dask scheduler` and `dask worker` processes of this test, stopped by :meth:`close`."""
+
+    def __init__(self, folder: Path, workers: int = 2):
+        self.file = folder / "scheduler.json"
+        env = dict(os.environ, DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="2",
+                   PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+        self.env = env
+        self.scheduler = subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0",
+             "--no-dashboard", "--scheduler-file", str(self.file)], env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        self.workers = []
+        deadline = time.monotonic() + 60
+        while not self.file.exists():
+            if time.monotonic() > deadline:
+                self.close()
+                pytest.fail("the Dask scheduler did not start within 60 s")
+            time.sleep(0.2)
+        self.address = json.loads(self.file.read_text())["address"]
+        for _ in range(workers):
+            self.add_worker()
+        self.wait_for(workers)
+
+    def add_worker(self):
+        self.workers.append(subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_worker", self.address, "--nthreads", "1",
+             "--nworkers", "1", "--no-dashboard", "--no-nanny", "--memory-limit", "0",
+             "--name", f"w{len(self.workers)}"], env=self.env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+
+    def wait_for(self, n: int, timeout: float = 90):
+        from distributed import Client
+
+        with Client(self.address, timeout=30) as client:
+            client.wait_for_workers(n, timeout=timeout)
+
+    def close(self):
+        for p in [*self.workers, self.scheduler]:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            p.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    ok, why = sandbox_available()
+    if not ok:
+        pytest.fail(f"the grading sandbox does not start on this machine: {why}")
+    with tiny_course(tmp_path_factory, "cluster") as root:
+        yield root
+
+
+def _fresh_class(course: Path, name: str, students=CLASS) -> Path:
+    """A copy of the built course with the class handed in (its own gradebook and state)."""
+    root = course.parent / name
+    shutil.copytree(course, root, ignore=shutil.ignore_patterns("submitted", "autograded", "feedback", "gradebook.db"))
+    for student, code in students.items():
+        hand_in(root, student, code)
+    return root
+
+
+def _scores(outcomes):
+    return {o.student: ({t.grade_id: t.points for t in o.tests}, str(o.status)) for o in outcomes}
+
+
+@pytest.fixture(scope="module")
+def local_scores(course):
+    from helpers.grader.grade import grade_class
+
+    root = _fresh_class(course, "local")
+    os.environ["COURSE_ROOT"] = str(root)
+    try:
+        return _scores(grade_class([A], workers=2, limits=LIMITS, root=root, out=lambda *_: None))
+    finally:
+        os.environ["COURSE_ROOT"] = str(course)
+
+
+def test_a_dask_cluster_grades_as_local_threads_do(course, local_scores, tmp_path):
+    from helpers.grader import grade as grader
+    from helpers.grader.stock import gradebook
+
+    assert local_scores["ada"][0] == {"correct_double": 2.0} and local_scores["ben"][0] == {"correct_double": 0.0}
+    root = _fresh_class(course, "dask")
+    cluster = Cluster(tmp_path)
+    os.environ["COURSE_ROOT"] = str(root)
+    try:
+        outcomes = grader.grade_class([A], limits=LIMITS, root=root, out=lambda *_: None, scheduler=cluster.address)
+    finally:
+        os.environ["COURSE_ROOT"] = str(course)
+        cluster.close()
+    assert _scores(outcomes) == local_scores
+    with gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:      # only the grade process wrote it
+        written = {s: gb.find_submission_notebook(A, A, s).score for s in CLASS}
+    assert written == {s: sum(tests.values()) for s, (tests, _) in local_scores.items()}
+    assert (root / "feedback" / "cy" / A / f"{A}.html").is_file()
+
+
+def test_a_worker_killed_mid_run_loses_nothing(course, local_scores, tmp_path):
+    """kill -9 of a worker while it grades: its task runs again on the other; each submission graded once."""
+    from helpers.grader import grade as grader
+
+    slow = {s: "import time\ntime.sleep(2)\n" + code for s, code in CLASS.items() if s not in ("fay", "eve")}
+    root = _fresh_class(course, "killed", slow)
+    cluster = Cluster(tmp_path)
+    os.environ["COURSE_ROOT"] = str(root)
+    killed = []
+
+    def kill_one_worker_soon():
+        """kill -9 the first worker as soon as the scheduler says it is running a submission's task."""
+        from distributed import Client
+
+        victim = cluster.workers[0]
+        with Client(cluster.address, timeout=30) as client:
+            address = next(a for a, w in client.scheduler_info()["workers"].items() if w.get("name") == "w0")
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                running = client.processing().get(address, ())
+                if any(str(key).startswith("grade-") for key in running):
+                    killed.append(list(running))
+                    os.killpg(victim.pid, signal.SIGKILL)
+                    return
+                time.sleep(0.05)
+
+    import threading
+
+    killer = threading.Thread(target=kill_one_worker_soon)
+    killer.start()
+    try:
+        outcomes = grader.grade_class([A], limits=LIMITS, root=root, out=lambda *_: None, scheduler=cluster.address)
+    finally:
+        killer.join()
+        os.environ["COURSE_ROOT"] = str(course)
+        cluster.close()
+    assert killed and killed[0], "the worker was not killed while it graded"
+    assert sorted(o.student for o in outcomes) == sorted(slow), "every submission graded exactly once"
+    assert _scores(outcomes) == {s: v for s, v in local_scores.items() if s in slow}
+
+
+def test_an_unreachable_scheduler_grades_nothing(course):
+    from helpers.grader import grade as grader
+
+    root = _fresh_class(course, "nosched", {"ada": GOOD})
+    os.environ["COURSE_ROOT"] = str(root)
+    try:
+        with pytest.raises(grader.GraderError, match="(?s)cannot reach the Dask scheduler.*Nothing was graded"):
+            grader.grade_class([A], limits=LIMITS, root=root, out=lambda *_: None, scheduler="tcp://127.0.0.1:9")
+    finally:
+        os.environ["COURSE_ROOT"] = str(course)
+    assert not (root / "gradebook.db").exists()
