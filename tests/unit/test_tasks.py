@@ -1,0 +1,51 @@
+"""The grader's task layer (helpers.grader.grade._Tasks, helpers.grader.cluster) without kernels."""
+import concurrent.futures as cf
+
+from helpers.grader import cluster
+from helpers.grader import grade as grader
+from helpers.grader.results import Status
+from helpers.grader.sandbox import Limits
+
+A = "01_gradient_descent"
+
+
+def _tasks(fn):
+    tasks = grader._Tasks(None, 1, Limits(), False, None, False, grader.course_root(), [A])
+    tasks.ex = cluster.LocalExecutor(fn, 1)
+    return tasks
+
+
+def test_a_task_whose_workers_all_died_is_a_crashed_notebook_with_every_test_at_zero():
+    def killed(*_):
+        raise cluster.WorkersKilled("Attempted to run task grade-x on 3 different workers, but all those workers died")
+
+    tasks = _tasks(killed)
+    try:
+        outcome = tasks.outcome(tasks.submit("ada", A, grader.course_root()), "ada", A)
+    finally:
+        tasks.ex.shutdown()
+    tests = grader.course_plan(A).tests
+    assert outcome.status is Status.CRASHED and outcome.scored and "worker died" in outcome.detail
+    assert len(outcome.tests) == len(tests) >= 3 and outcome.score == 0
+    assert {t.status for t in outcome.tests} == {Status.CRASHED}
+
+
+def test_a_remote_result_comes_back_as_an_outcome():
+    from helpers.grader.results import Outcome, TestVerdict
+
+    sent = Outcome("ada", A, tests=[TestVerdict("correct_f", 1.0, 1.0, Status.PASSED)], timings={"cells": 0.5})
+    tasks = _tasks(lambda *_: sent.to_dict())
+    try:
+        back = tasks.outcome(tasks.submit("ada", A, grader.course_root()), "ada", A)
+    finally:
+        tasks.ex.shutdown()
+    assert back == sent and isinstance(back.tests[0].status, Status)
+
+
+def test_the_local_executor_is_the_default():
+    tasks = grader._Tasks(None, 3, Limits(), True, None, True, grader.course_root(), [A])
+    try:
+        assert isinstance(tasks.ex, cluster.LocalExecutor) and not tasks.remote and tasks.label == "3 workers"
+        assert isinstance(tasks.ex.pool, cf.ThreadPoolExecutor)
+    finally:
+        tasks.ex.shutdown()
