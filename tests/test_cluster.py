@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers.grader.sandbox import Limits, sandbox_available
-from tiny import A, GOOD, hand_in, tiny_course
+from helpers.grader.sandbox import Limits
+from tiny import A, GOOD, hand_in, sandboxed_course
 
 LIMITS = Limits(cell_seconds=20, notebook_seconds=120, memory_mb=2048)
 CLASS = {
@@ -79,10 +79,8 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    ok, why = sandbox_available()
-    if not ok:
-        pytest.fail(f"the grading sandbox does not start on this machine: {why}")
-    with tiny_course(tmp_path_factory, "cluster") as root:
+    """A scratch course with one tiny, built assignment (tests/tiny.py); COURSE_ROOT points at it."""
+    with sandboxed_course(tmp_path_factory, "cluster") as root:
         yield root
 
 

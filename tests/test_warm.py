@@ -11,8 +11,8 @@ import shutil
 import pytest
 
 from helpers.grader import sandbox, warm
-from helpers.grader.sandbox import Limits, sandbox_available
-from tiny import A, GOOD, hand_in, tiny_course
+from helpers.grader.sandbox import Limits
+from tiny import A, GOOD, hand_in, sandboxed_course
 
 pytestmark = pytest.mark.xdist_group("warm")
 LIMITS = Limits(cell_seconds=10, notebook_seconds=60, memory_mb=2048)
@@ -114,10 +114,7 @@ except OSError:
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     """A scratch course with one tiny, built assignment (tests/tiny.py); COURSE_ROOT points at it."""
-    ok, why = sandbox_available()
-    if not ok:
-        pytest.fail(f"the grading sandbox does not start on this machine: {why}")
-    with tiny_course(tmp_path_factory, "warm") as root:
+    with sandboxed_course(tmp_path_factory, "warm") as root:
         yield root
 
 

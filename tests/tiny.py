@@ -49,3 +49,17 @@ def hand_in(root: Path, student: str, code: str) -> None:
     folder = root / "submitted" / student / A
     folder.mkdir(parents=True, exist_ok=True)
     nbs.write(release, folder / f"{A}.ipynb")
+
+
+@contextlib.contextmanager
+def sandboxed_course(tmp_path_factory, name: str):
+    """tiny_course, failing first (not skipping) where the grading sandbox cannot start."""
+    import pytest
+
+    from helpers.grader.sandbox import sandbox_available
+
+    ok, why = sandbox_available()
+    if not ok:
+        pytest.fail(f"the grading sandbox does not start on this machine: {why}")
+    with tiny_course(tmp_path_factory, name) as root:
+        yield root
