@@ -26,6 +26,8 @@ apt_install() {
 install_sandbox() { apt_install bwrap bubblewrap "the grading sandbox"; }
 # tests/test_browser.py drives JupyterLab in Debian's chromium through playwright.
 install_browser() { apt_install chromium chromium "the browser test"; }
+# tests/test_postgres.py starts a throw-away server of Debian's postgresql.
+install_postgres() { apt_install pg_ctlcluster postgresql "the PostgreSQL gradebook test"; }
 
 setup() {
     install_sandbox
@@ -55,6 +57,7 @@ case "$verb" in
     test)
         setup
         install_browser
+        install_postgres
         set +e
         # Two xdist workers each run sandboxed kernels and serve reference stand-ins: one BLAS thread
         # per process keeps the two cores from being oversubscribed.

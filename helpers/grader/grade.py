@@ -48,6 +48,7 @@ from . import nb as nbs
 from .nb import answers_of, read_regular
 from .stock import ensure_scripts_on_path, generate_assignment, gradebook
 from .feedback import write_feedback
+from .lock import Busy, run_lock
 from .submissions import reference_submission
 from .results import SCORED, Outcome, Status, TestVerdict
 from .sandbox import SANDBOX_GID, SANDBOX_UID, Limits, kill_all, run_cells, sandbox_available
@@ -833,6 +834,15 @@ def grade_class(assignments=None, workers: int | None = None, force: bool = Fals
     for a in names:
         if not source_notebook(a).is_file():
             raise unknown_assignment_error(a)
+    try:
+        with run_lock(root, db_url(root)):          # one run at a time (helpers.grader.lock)
+            return _grade_class(names, workers, force, sandbox, limits, root, out, preflight_check, warm, scheduler)
+    except Busy as exc:
+        raise GraderError(f"{exc}\n  Nothing was graded by this run.") from None
+
+
+def _grade_class(names, workers, force, sandbox, limits, root: Path, out, preflight_check, warm, scheduler):
+    """grade_class, holding the run's lock."""
     scheduler = scheduler or os.environ.get(cluster.SCHEDULER_ENV) or None
     if scheduler is None:
         _require_sandbox(sandbox, out)          # a cluster's workers check their own
