@@ -8,6 +8,8 @@ Verbs:
   grade [ASSIGNMENT...] [--workers N] [--force] [--no-sandbox] [--cold] [--scheduler tcp://HOST:PORT]
       grade every new or changed submission under submitted/, in parallel and sandboxed
       (on a Dask cluster with --scheduler or $COURSE_DASK_SCHEDULER)
+  watch [ASSIGNMENT...] [--interval S] [--settle S] [--workers N] [--scheduler tcp://HOST:PORT]
+      grade each new or changed submission under submitted/ as it arrives, until Ctrl-C
   report
       write autograded/report.csv and autograded/report.html from the grading records
 
@@ -76,6 +78,23 @@ def _cmd_grade(args) -> int:
     return 0 if all(o.scored for o in outcomes) else 1
 
 
+def _cmd_watch(args) -> int:
+    from .sandbox import kill_all
+    from .watch import watch
+
+    _stop_on_sigterm()
+    try:
+        return watch(args.assignments, interval=args.interval, settle=args.settle, workers=args.workers,
+                     scheduler=args.scheduler, sandbox=not args.no_sandbox)
+    except (ValueError, RuntimeError) as exc:
+        print(f"\n{exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        kill_all()
+        print("\nStopped watching: every notebook graded so far is saved.", flush=True)
+        return 130
+
+
 def _cmd_report(args) -> int:
     from .report import make_report
 
@@ -126,6 +145,27 @@ def _without_slow_iri_checker() -> None:
         sys.modules.setdefault("rfc3987_syntax", None)
 
 
+def _add_grading_verbs(sub) -> None:
+    """grade and watch: the class grader, once or on every arrival (the same options)."""
+    grade = sub.add_parser("grade", help="grade the class's submissions (parallel, sandboxed)")
+    grade.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
+    grade.add_argument("--cold", action="store_true",
+                       help="start a new sandbox for every notebook instead of forking it from a warm one (slower)")
+    grade.set_defaults(func=_cmd_grade)
+    watch = sub.add_parser("watch", help="grade each submission as it arrives in submitted/ (until Ctrl-C)")
+    watch.add_argument("--interval", type=float, default=5.0, help="seconds between looks at submitted/ (default 5)")
+    watch.add_argument("--settle", type=float, default=2.0,
+                       help="leave a submission changed in the last SETTLE seconds for the next look (default 2)")
+    watch.set_defaults(func=_cmd_watch)
+    for p in (grade, watch):
+        p.add_argument("assignments", nargs="*", help="default: every assignment in source/")
+        p.add_argument("--workers", type=int, default=None, help="parallel notebooks (default: one per core)")
+        p.add_argument("--no-sandbox", action="store_true",
+                       help="run submissions without the sandbox (trusted notebooks only)")
+        p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                       help="grade on a Dask cluster (default: $COURSE_DASK_SCHEDULER, else threads on this machine)")
+
+
 def main(argv=None) -> int:
     _without_slow_iri_checker()
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__,
@@ -143,17 +183,7 @@ def main(argv=None) -> int:
     p.add_argument("--workdir", default=None, help="where to put the demo course (default: .demo/)")
     p.set_defaults(func=_cmd_demo)
 
-    p = sub.add_parser("grade", help="grade the class's submissions (parallel, sandboxed)")
-    p.add_argument("assignments", nargs="*", help="default: every assignment in source/")
-    p.add_argument("--workers", type=int, default=None, help="parallel notebooks (default: one per core)")
-    p.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
-    p.add_argument("--no-sandbox", action="store_true",
-                   help="run submissions without the sandbox (trusted notebooks only)")
-    p.add_argument("--cold", action="store_true",
-                   help="start a new sandbox for every notebook instead of forking it from a warm one (slower)")
-    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
-                   help="grade on a Dask cluster (default: $COURSE_DASK_SCHEDULER, else threads on this machine)")
-    p.set_defaults(func=_cmd_grade)
+    _add_grading_verbs(sub)
 
     p = sub.add_parser("report", help="write the class report (CSV and HTML)")
     p.set_defaults(func=_cmd_report)

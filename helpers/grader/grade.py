@@ -633,9 +633,18 @@ def _require_sandbox(sandbox: bool, out) -> None:
                           f"to run submissions with your own rights (not for real classes). Nothing was graded.")
 
 
-def _to_grade(root: Path, names, state: dict, force: bool, out) -> list[tuple[str, str, Path]]:
-    """The submissions that are new or changed since the last run (all of them with force)."""
+def _settling(folder: Path, settle: float) -> bool:
+    """Something in the submission folder changed less than `settle` seconds ago (a copy still arriving)."""
+    newest = max([os.lstat(folder).st_mtime] + [os.lstat(p).st_mtime for _, p in _regular_files(folder)[0]])
+    return time.time() - newest < settle
+
+
+def _to_grade(root: Path, names, state: dict, force: bool, out, settle: float = 0.0) -> list[tuple[str, str, Path]]:
+    """The submissions that are new or changed since the last run (all of them with force); with
+    `settle`, not those still being written (changed in the last `settle` seconds: the next run takes them)."""
     jobs = discover(root, names)
+    if settle > 0:
+        jobs = [(s, a, f) for s, a, f in jobs if not _settling(f, settle)]
     if bad := invalid_ids(root):
         out(f"skipped {len(bad)} folder(s) under submitted/ whose names are not valid student ids "
             f"(letters, digits, . _ @ + -; no spaces, newlines or path separators): {', '.join(bad[:10])}")
@@ -818,7 +827,7 @@ class _Interrupted(KeyboardInterrupt):
 
 def grade_class(assignments=None, workers: int | None = None, force: bool = False, sandbox: bool = True,
                 limits: Limits | None = None, root: Path | None = None, out=print,
-                preflight_check: bool = True, warm: bool = True, scheduler=None) -> list[Outcome]:
+                preflight_check: bool = True, warm: bool = True, scheduler=None, settle: float = 0.0) -> list[Outcome]:
     """Grade every new or changed submission; returns the outcomes of this run.
 
     warm: fork each notebook's kernel from a warm sandbox per worker (helpers.grader.zygote), else
@@ -826,7 +835,8 @@ def grade_class(assignments=None, workers: int | None = None, force: bool = Fals
     Client) to grade on, else $COURSE_DASK_SCHEDULER, else threads here (helpers.grader.cluster).
     Raises GraderError (nothing graded) when the pre-flight
     fails; KeyboardInterrupt on Ctrl-C or SIGTERM after stopping every sandbox (finished notebooks
-    are saved; the rest get no score).
+    are saved; the rest get no score). settle: leave submissions changed in the last `settle` seconds
+    for a later run (``watch``).
     """
     ensure_scripts_on_path()
     root = Path(root or course_root())
@@ -836,19 +846,20 @@ def grade_class(assignments=None, workers: int | None = None, force: bool = Fals
             raise unknown_assignment_error(a)
     try:
         with run_lock(root, db_url(root)):          # one run at a time (helpers.grader.lock)
-            return _grade_class(names, workers, force, sandbox, limits, root, out, preflight_check, warm, scheduler)
+            return _grade_class(names, workers, force, sandbox, limits, root, out, preflight_check, warm, scheduler,
+                                settle)
     except Busy as exc:
         raise GraderError(f"{exc}\n  Nothing was graded by this run.") from None
 
 
-def _grade_class(names, workers, force, sandbox, limits, root: Path, out, preflight_check, warm, scheduler):
+def _grade_class(names, workers, force, sandbox, limits, root: Path, out, preflight_check, warm, scheduler, settle):
     """grade_class, holding the run's lock."""
     scheduler = scheduler or os.environ.get(cluster.SCHEDULER_ENV) or None
     if scheduler is None:
         _require_sandbox(sandbox, out)          # a cluster's workers check their own
     limits = limits or Limits()
     state = load_state(root)
-    todo = _to_grade(root, names, state, force, out)
+    todo = _to_grade(root, names, state, force, out, settle)
     if not todo:
         return []
     graded = sorted({a for _, a, _ in todo})
