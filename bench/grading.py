@@ -10,6 +10,7 @@ time of one complete submission of the course. Targets (issue 14): >= 3x stock t
 2 cores with the sandbox on; overhead < 0.5 s per notebook; one complete submission < 15 s.
 
     .venv/bin/python bench/grading.py [--min-submissions 40] [--workers 2]
+    .venv/bin/python bench/grading.py --dask      # the thread pool against Dask with 1, 2 and 4 workers
 """
 from __future__ import annotations
 
@@ -74,12 +75,41 @@ def stock_scores(root: Path, names) -> dict:
 PHASES = ("prepare", "files", "start", "cells", "judge", "save")
 
 
-def grade_ours(names, subs, root: Path, workers: int, sandbox: bool, warm: bool):
+def grade_ours(names, subs, root: Path, workers: int, sandbox: bool, warm: bool, scheduler=None):
     """Grade the class with `python -m helpers grade` (in-process); (wall seconds, outcomes)."""
     write_submissions(root, subs)
     t0 = time.perf_counter()
-    outcomes = grade_class(names, workers=workers, root=root, sandbox=sandbox, warm=warm, out=lambda *_: None)
+    outcomes = grade_class(names, workers=workers, root=root, sandbox=sandbox, warm=warm, out=lambda *_: None,
+                           scheduler=scheduler)
     return time.perf_counter() - t0, outcomes
+
+
+def dask_comparison(names, subs, workers: int) -> int:
+    """The class graded by the thread pool and by local Dask clusters of 1, 2 and 4 worker processes
+    (one thread each), in one run: wall times, ratios, and whether every score is the pool's."""
+    import os
+
+    from distributed import LocalCluster
+
+    runs = {}
+    with tempfile.TemporaryDirectory(prefix="bench-dask-") as tmp:
+        runs[f"thread pool, {workers} workers"] = grade_ours(
+            names, subs, scratch_course(Path(tmp) / "pool", names), workers, True, True)
+        for n in (1, 2, 4):
+            with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+                runs[f"Dask, {n} worker process{'es' if n > 1 else ''}"] = grade_ours(
+                    names, subs, scratch_course(Path(tmp) / f"dask{n}", names), workers, True, True,
+                    scheduler=cluster.scheduler_address)
+    base_label = next(iter(runs))
+    base = {(o.student, o.assignment): {t.grade_id: t.points for t in o.tests} for o in runs[base_label][1]}
+    print(f"\n{'executor':<34}{'wall s':>8}{'s/notebook':>12}{'vs pool':>9}  same scores")
+    ok = True
+    for label, (secs, outcomes) in runs.items():
+        same = {(o.student, o.assignment): {t.grade_id: t.points for t in o.tests} for o in outcomes} == base
+        ok &= same
+        print(f"{label:<34}{secs:>8.1f}{secs / len(subs):>12.2f}{runs[base_label][0] / secs:>8.2f}x  {same}")
+    print(f"(on {os.cpu_count()} cores; Dask's workers each start a warm sandbox; parity, not gain, is expected here)")
+    return 0 if ok else 1
 
 
 def breakdown(label: str, outcomes) -> None:
@@ -109,10 +139,15 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--min-submissions", type=int, default=40)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--dask", action="store_true",
+                    help="compare the thread pool with local Dask clusters of 1, 2 and 4 worker processes instead")
     args = ap.parse_args()
     ensure_scripts_on_path()
     names = present_assignments()
     subs = synthetic_class(args.min_submissions)
+    if args.dask:
+        print(f"{len(subs)} submissions across {len(names)} assignments")
+        return dask_comparison(names, subs, args.workers)
     sandbox, why = sandbox_available()
     print(f"{len(subs)} submissions across {len(names)} assignments; sandbox: {sandbox or why}")
     runs = {}

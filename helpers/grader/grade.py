@@ -661,7 +661,8 @@ class _Tasks:
     def __init__(self, scheduler, workers: int, limits: Limits, sandbox: bool, warm: ZygotePool | None,
                  warm_remote: bool, root: Path, assignments):
         self.limits, self.sandbox, self.warm, self.root = limits, sandbox, warm, root
-        self.remote_args = (asdict(limits), sandbox, warm_remote, str(root), sorted(assignments))
+        # the course (sources, release, reference values) as this process sees it: the same path on the workers
+        self.remote_args = (asdict(limits), sandbox, warm_remote, str(course_root()), sorted(assignments))
         self.ex = cluster.DaskExecutor(remote_grade, scheduler) if scheduler else cluster.LocalExecutor(grade_one, workers)
         self.remote = bool(scheduler)
         self.label = self.ex.label
@@ -703,6 +704,7 @@ def remote_grade(student: str, assignment: str, folder: str, limits: dict, sandb
 
     if os.environ.get("COURSE_ROOT") != root:
         os.environ["COURSE_ROOT"] = root          # the course the task names (a shared filesystem)
+        _PLANS.clear()
     if sandbox and not (probe := sandbox_available())[0]:
         raise GraderError(f"the Dask worker on {os.uname().nodename} cannot sandbox: {probe[1]}")
     lim = Limits(**limits)
