@@ -181,3 +181,33 @@ def test_an_unreachable_scheduler_grades_nothing(course):
     finally:
         os.environ["COURSE_ROOT"] = str(course)
     assert not (root / "gradebook.db").exists()
+
+
+def test_grade_cluster_starts_jobqueue_workers_and_grades_as_local(course, local_scores):
+    """`grade --cluster local`: dask-jobqueue's own machinery (its local job class) starts the workers."""
+    quick = {s: code for s, code in CLASS.items() if s != "fay"}     # the command line's own limits: no runaway
+    root = _fresh_class(course, "jobqueue", quick)
+    (root / "cluster.yaml").write_text("jobs: 2\ncores: 1\nmemory: 2GB\nprocesses: 1\nwait_seconds: 120\n"
+                                       "worker_extra_args: ['--nthreads', '1']\n")
+    env = dict(os.environ, COURSE_ROOT=str(root), COURSE_DB_URL=f"sqlite:///{root / 'gradebook.db'}",
+               PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+    proc = subprocess.run([sys.executable, "-m", "helpers", "grade", A, "--cluster", "local"], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=600)
+    state = json.loads((root / "autograded" / ".grading-state.json").read_text())
+    scores = {k.split("/")[0]: ({t["grade_id"]: t["points"] for t in v["tests"]}, v["status"]) for k, v in state.items()}
+    assert scores == {s: v for s, v in local_scores.items() if s in quick}, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "submitted 2 local job(s)" in proc.stdout and "Dask at" in proc.stderr + proc.stdout
+
+
+def test_cluster_settings_errors_say_what_is_wrong(tmp_path):
+    from helpers.grader import jobqueue
+
+    with pytest.raises(ValueError, match="no cluster settings at"):
+        jobqueue.load_config(tmp_path / "cluster.yaml")
+    (tmp_path / "c.yaml").write_text("jobs: 2\ncores: 1\nmemory: 2GB\nwaltime: 1\n")
+    with pytest.raises(ValueError, match="unknown setting.*waltime"):
+        jobqueue.load_config(tmp_path / "c.yaml")
+    (tmp_path / "c.yaml").write_text("jobs: 0\ncores: 1\nmemory: 2GB\n")
+    with pytest.raises(ValueError, match="`jobs` must be a whole number"):
+        jobqueue.load_config(tmp_path / "c.yaml")

@@ -6,6 +6,7 @@ Verbs:
   demo [ASSIGNMENT...]
       build, then autograde a small demo class and print the score table
   grade [ASSIGNMENT...] [--workers N] [--force] [--no-sandbox] [--cold] [--scheduler tcp://HOST:PORT]
+        [--cluster slurm|pbs|sge|lsf|htcondor --cluster-config FILE]
       grade every new or changed submission under submitted/, in parallel and sandboxed
       (on a Dask cluster with --scheduler or $COURSE_DASK_SCHEDULER)
   watch [ASSIGNMENT...] [--interval S] [--settle S] [--workers N] [--scheduler tcp://HOST:PORT]
@@ -24,7 +25,9 @@ For learners (self-study and students):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from pathlib import Path
 
 
 def _cmd_build(args) -> int:
@@ -59,40 +62,59 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
-def _cmd_grade(args) -> int:
-    from .grade import grade_class, print_outcomes
+def _graded(run, stopped: str) -> int:
+    """Run grade or watch: errors said on stderr (exit 1), Ctrl-C or SIGTERM stops every sandbox (exit 130)."""
     from .sandbox import kill_all
 
     _stop_on_sigterm()
     try:
-        outcomes = grade_class(args.assignments, workers=args.workers, force=args.force,
-                               sandbox=not args.no_sandbox, warm=not args.cold, scheduler=args.scheduler)
+        return run()
+    except TimeoutError as exc:
+        print(f"\nno Dask worker of the --cluster jobs started in time ({exc}); nothing was graded. Check the "
+              f"jobs' logs and the queue, or raise wait_seconds in the cluster settings.", file=sys.stderr)
+        return 1
     except (ValueError, RuntimeError) as exc:
         print(f"\n{exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         kill_all()
-        print("Interrupted: every notebook finished before the stop is saved; run again to continue.", flush=True)
+        print(stopped, flush=True)
         return 130
-    print_outcomes(outcomes)
-    return 0 if all(o.scored for o in outcomes) else 1
+
+
+def _cmd_grade(args) -> int:
+    from .grade import grade_class, print_outcomes
+
+    def run() -> int:
+        with _cluster(args) as scheduler:
+            outcomes = grade_class(args.assignments, workers=args.workers, force=args.force,
+                                   sandbox=not args.no_sandbox, warm=not args.cold, scheduler=scheduler)
+        print_outcomes(outcomes)
+        return 0 if all(o.scored for o in outcomes) else 1
+    return _graded(run, "Interrupted: every notebook finished before the stop is saved; run again to continue.")
+
+
+@contextlib.contextmanager
+def _cluster(args):
+    """The scheduler to grade on: --scheduler as given, or a dask-jobqueue cluster started for --cluster."""
+    if not getattr(args, "cluster", None):
+        yield args.scheduler
+        return
+    if args.scheduler:
+        raise ValueError("give --scheduler (a running Dask cluster) or --cluster (start one), not both")
+    from ..paths import course_root
+    from .jobqueue import started
+
+    with started(args.cluster, Path(args.cluster_config or course_root() / "cluster.yaml")) as client:
+        yield client
 
 
 def _cmd_watch(args) -> int:
-    from .sandbox import kill_all
     from .watch import watch
 
-    _stop_on_sigterm()
-    try:
-        return watch(args.assignments, interval=args.interval, settle=args.settle, workers=args.workers,
-                     scheduler=args.scheduler, sandbox=not args.no_sandbox)
-    except (ValueError, RuntimeError) as exc:
-        print(f"\n{exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        kill_all()
-        print("\nStopped watching: every notebook graded so far is saved.", flush=True)
-        return 130
+    return _graded(lambda: watch(args.assignments, interval=args.interval, settle=args.settle, workers=args.workers,
+                                 scheduler=args.scheduler, sandbox=not args.no_sandbox),
+                   "\nStopped watching: every notebook graded so far is saved.")
 
 
 def _cmd_report(args) -> int:
@@ -151,6 +173,10 @@ def _add_grading_verbs(sub) -> None:
     grade.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
     grade.add_argument("--cold", action="store_true",
                        help="start a new sandbox for every notebook instead of forking it from a warm one (slower)")
+    grade.add_argument("--cluster", choices=["slurm", "pbs", "sge", "lsf", "htcondor", "local"], default=None,
+                       help="start Dask workers as batch jobs (dask-jobqueue) for this run")
+    grade.add_argument("--cluster-config", default=None, metavar="FILE",
+                       help="the --cluster settings (YAML; default: cluster.yaml in the course folder)")
     grade.set_defaults(func=_cmd_grade)
     watch = sub.add_parser("watch", help="grade each submission as it arrives in submitted/ (until Ctrl-C)")
     watch.add_argument("--interval", type=float, default=5.0, help="seconds between looks at submitted/ (default 5)")
