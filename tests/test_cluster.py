@@ -35,6 +35,7 @@ class Cluster:
     """`dask scheduler` and `dask worker` processes of this test, stopped by :meth:`close`."""
 
     def __init__(self, folder: Path, workers: int = 2):
+        folder.mkdir(parents=True, exist_ok=True)
         self.file = folder / "scheduler.json"
         env = dict(os.environ, DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="2",
                    PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
@@ -211,3 +212,51 @@ def test_cluster_settings_errors_say_what_is_wrong(tmp_path):
     (tmp_path / "c.yaml").write_text("jobs: 0\ncores: 1\nmemory: 2GB\n")
     with pytest.raises(ValueError, match="`jobs` must be a whole number"):
         jobqueue.load_config(tmp_path / "c.yaml")
+
+
+def test_a_scheduler_that_goes_away_stops_the_run_and_keeps_what_was_saved(course, local_scores, tmp_path):
+    """kill -9 of the scheduler mid-run: a clear GraderError, the notebooks saved stay; a new cluster
+    then grades only the rest."""
+    from helpers.grader import grade as grader
+
+    slow = {s: "import time\ntime.sleep(3)\n" + code for s, code in CLASS.items() if s not in ("fay", "eve")}
+    root = _fresh_class(course, "lost", slow)
+    cluster = Cluster(tmp_path / "first")
+    os.environ["COURSE_ROOT"] = str(root)
+
+    def kill_scheduler_after_the_first_save():
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and not any(s in _saved(root) for s in slow):
+            time.sleep(0.1)
+        os.killpg(cluster.scheduler.pid, signal.SIGKILL)
+
+    import threading
+
+    killer = threading.Thread(target=kill_scheduler_after_the_first_save)
+    killer.start()
+    try:
+        with pytest.raises(grader.GraderError, match="(?s)scheduler went away.*graded and saved before.*run the same"):
+            grader.grade_class([A], limits=LIMITS, root=root, out=lambda *_: None, scheduler=cluster.address)
+    finally:
+        killer.join()
+        cluster.close()
+    first = _saved(root)
+    assert 1 <= len(first) < len(slow), first
+    (tmp_path / "second").mkdir()
+    cluster = Cluster(tmp_path / "second")
+    try:
+        rest = grader.grade_class([A], limits=LIMITS, root=root, out=lambda *_: None, scheduler=cluster.address)
+    finally:
+        os.environ["COURSE_ROOT"] = str(course)
+        cluster.close()
+    assert sorted(o.student for o in rest) == sorted(set(slow) - set(first)), "the rest, and only the rest"
+    assert {**first, **{o.student: o.score for o in rest}} == {s: sum(local_scores[s][0].values()) for s in slow}
+
+
+def _saved(root: Path) -> dict:
+    """{student: score} of the notebooks the state file holds as graded."""
+    try:
+        state = json.loads((root / "autograded" / ".grading-state.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return {k.split("/")[0]: sum(t["points"] for t in v["tests"]) for k, v in state.items() if v.get("status") == "graded"}
