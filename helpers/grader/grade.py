@@ -52,7 +52,7 @@ from .lock import Busy, run_lock
 from .submissions import reference_submission
 from .results import SCORED, Outcome, Status, TestVerdict
 from .sandbox import SANDBOX_GID, SANDBOX_UID, Limits, kill_all, run_cells, sandbox_available
-from .warm import ZygotePool, course_preload
+from .warm import ZygotePool
 
 STATE_NAME = ".grading-state.json"
 PREFLIGHT_NAME = ".preflight.json"
@@ -203,17 +203,11 @@ def invalid_ids(root: Path) -> list[str]:
     return sorted(repr(p.name) for p in sub.iterdir() if not STUDENT_ID.match(p.name) or p.is_symlink())
 
 
-# CPython 3.11's ast.parse is not safe in concurrent threads ("SystemError: AST constructor recursion
-# depth mismatch", seen when two notebooks were graded at once): the grader's threads parse one at a time.
-_AST_LOCK = threading.Lock()
-
-
 def stand_in_names(source: str) -> set[str]:
     """Names a test cell asks reference stand-ins for: isolate.use_reference("a", ...) / reference("b")."""
     names = set()
     try:
-        with _AST_LOCK:
-            tree = ast.parse(source)
+        tree = nbs.parse_python(source)
     except SyntaxError:
         return names
     for node in ast.walk(tree):
@@ -704,7 +698,6 @@ def remote_grade(student: str, assignment: str, folder: str, limits: dict, sandb
 
     if os.environ.get("COURSE_ROOT") != root:
         os.environ["COURSE_ROOT"] = root          # the course the task names (a shared filesystem)
-        _PLANS.clear()
     if sandbox and not (probe := sandbox_available())[0]:
         raise GraderError(f"the Dask worker on {os.uname().nodename} cannot sandbox: {probe[1]}")
     lim = Limits(**limits)
@@ -715,7 +708,7 @@ def remote_grade(student: str, assignment: str, folder: str, limits: dict, sandb
             if not _WORKER_POOLS:
                 _WORKER_POOLS["blas"] = threadpool_limits(limits=1)     # for this worker process's life
             if key not in _WORKER_POOLS:
-                _WORKER_POOLS[key] = ZygotePool(lim, lambda *_: None, course_preload(assignments))
+                _WORKER_POOLS[key] = ZygotePool(lim, lambda *_: None, assignments)
             pool = _WORKER_POOLS[key]
     return grade_one(student, assignment, Path(folder), lim, sandbox, pool).to_dict()
 
@@ -868,7 +861,7 @@ def _grade_class(names, workers, force, sandbox, limits, root: Path, out, prefli
     cost = _expected_seconds(graded, state)
     todo.sort(key=lambda job: -cost[job[1]])        # longest first: no long notebook left for the end
     graded.sort(key=lambda a: -cost[a])
-    pool = ZygotePool(limits, out, course_preload(graded)) if sandbox and warm and scheduler is None else None
+    pool = ZygotePool(limits, out, graded) if sandbox and warm and scheduler is None else None
     tasks = None
     try:
         tasks = _Tasks(scheduler, workers or os.cpu_count() or 1, limits, sandbox, pool, warm, root, graded)

@@ -51,7 +51,7 @@ def course_preload(assignments) -> dict:
                 continue
             loaders.update(n for n in _LOADERS if n in cell.source)
             try:
-                tree = ast.parse(cell.source)
+                tree = nbs.parse_python(cell.source)      # the grader's threads may be parsing too
             except SyntaxError:
                 continue
             for node in ast.walk(tree):
@@ -237,8 +237,9 @@ class ZygotePool:
     once and returns None: every kernel then starts a sandbox of its own, as isolated, only slower.
     """
 
-    def __init__(self, limits: Limits, out=print, preload: dict | None = None):
-        self.limits, self.out, self.preload = limits, out, preload
+    def __init__(self, limits: Limits, out=print, assignments=()):
+        """assignments: the ones this pool's kernels will grade (their preload: :func:`course_preload`)."""
+        self.limits, self.out, self.preload = limits, out, course_preload(sorted(set(assignments)))
         self.idle: list[Zygote] = []
         self.all: list[Zygote] = []
         self.lock = threading.Lock()

@@ -15,7 +15,6 @@ Every path is relative to :func:`helpers.paths.course_root` (``$COURSE_ROOT`` in
 from __future__ import annotations
 
 import concurrent.futures as cf
-
 import re
 import shutil
 import sys
@@ -28,7 +27,7 @@ from . import nb as nbs
 from .grade import grade_one, preflight
 from .results import Status
 from . import sandbox as sandboxing
-from .warm import ZygotePool, course_preload
+from .warm import ZygotePool
 from ..paths import ASSIGNMENTS, course_root, present_assignments, release_folder, source_notebook, unknown_assignment_error
 
 WORKSPACE = "notebooks"
@@ -220,7 +219,7 @@ def check(what: str | None = None, sandbox: bool | None = None, limits=None, out
     all_passed = True
     limits = limits or sandboxing.Limits()
     # start-up (imports, data) paid once for all notebooks
-    warm = ZygotePool(limits, out, course_preload(sorted({t.assignment for t in targets}))) if sandbox else None
+    warm = ZygotePool(limits, out, [t.assignment for t in targets]) if sandbox else None
     try:
         for t in targets:
             all_passed &= _check_one(t, sandbox, limits, out, warm)
