@@ -34,10 +34,13 @@ CLASS = {
 class Cluster:
     """`dask scheduler` and `dask worker` processes of this test, stopped by :meth:`close`."""
 
-    def __init__(self, folder: Path, workers: int = 2):
+    def __init__(self, folder: Path, workers: int = 2, worker_args: tuple = ("--no-nanny",)):
         folder.mkdir(parents=True, exist_ok=True)
         self.file = folder / "scheduler.json"
+        self.worker_args = list(worker_args)
+        # one task at a time per worker thread: a worker's death makes only its running task suspicious
         env = dict(os.environ, DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="2",
+                   DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION="1.0",
                    PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
         self.env = env
         self.scheduler = subprocess.Popen(
@@ -59,7 +62,7 @@ class Cluster:
     def add_worker(self):
         self.workers.append(subprocess.Popen(
             [sys.executable, "-m", "distributed.cli.dask_worker", self.address, "--nthreads", "1",
-             "--nworkers", "1", "--no-dashboard", "--no-nanny", "--memory-limit", "0",
+             "--nworkers", "1", "--no-dashboard", "--memory-limit", "0", *self.worker_args,
              "--name", f"w{len(self.workers)}"], env=self.env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
 
@@ -169,6 +172,31 @@ def test_a_worker_killed_mid_run_loses_nothing(course, local_scores, tmp_path):
     assert killed and killed[0], "the worker was not killed while it graded"
     assert sorted(o.student for o in outcomes) == sorted(slow), "every submission graded exactly once"
     assert _scores(outcomes) == {s: v for s, v in local_scores.items() if s in slow}
+
+
+def test_a_submission_that_kills_every_worker_is_crashed_not_retried_forever(course, local_scores, tmp_path):
+    """A task whose worker dies each time it runs it (tests/worker_killer.py, under nannies that restart
+    the workers): after the scheduler's allowed failures (2 here) it is `crashed`, with no points and
+    the reason; the class around it is graded as locally; the next run does not try it again."""
+    from helpers.grader import grade as grader
+
+    students = {"ada": GOOD, "ben": CLASS["ben"], "kim": GOOD, "cy": CLASS["cy"]}
+    root = _fresh_class(course, "crasher", students)
+    preload = str(Path(__file__).with_name("worker_killer.py"))
+    cluster = Cluster(tmp_path, worker_args=("--nanny", "--preload", preload))
+    os.environ["COURSE_ROOT"] = str(root)
+    try:
+        outcomes = grader.grade_class([A], limits=LIMITS, root=root, out=lambda *_: None, scheduler=cluster.address)
+        again = grader.grade_class([A], limits=LIMITS, root=root, out=lambda *_: None, scheduler=cluster.address)
+    finally:
+        os.environ["COURSE_ROOT"] = str(course)
+        cluster.close()
+    by = {o.student: o for o in outcomes}
+    assert sorted(by) == sorted(students), "every submission graded exactly once"
+    assert str(by["kim"].status) == "crashed" and by["kim"].score == 0
+    assert "died every time it ran this notebook" in by["kim"].detail
+    assert _scores([o for o in outcomes if o.student != "kim"]) == {s: local_scores[s] for s in ("ada", "ben", "cy")}
+    assert again == [], "a crashed submission is not retried until it changes"
 
 
 def test_an_unreachable_scheduler_grades_nothing(course):

@@ -660,28 +660,35 @@ class _Tasks:
         self.ex = cluster.DaskExecutor(remote_grade, scheduler) if scheduler else cluster.LocalExecutor(grade_one, workers)
         self.remote = bool(scheduler)
         self.label = self.ex.label
+        self.folders: dict = {}          # future -> its submission's folder
 
     def submit(self, student: str, assignment: str, folder: Path):
         if self.remote:
-            return self.ex.submit(student, assignment, str(folder), *self.remote_args, name=f"grade-{assignment}")
-        return self.ex.submit(student, assignment, folder, self.limits, self.sandbox, self.warm)
+            future = self.ex.submit(student, assignment, str(folder), *self.remote_args, name=f"grade-{assignment}")
+        else:
+            future = self.ex.submit(student, assignment, folder, self.limits, self.sandbox, self.warm)
+        self.folders[future] = Path(folder)
+        return future
 
     def outcome(self, future, student: str, assignment: str) -> Outcome:
+        folder = self.folders.pop(future, None)
         try:
             result = self.ex.result(future)
         except cluster.WorkersKilled:
-            return crashed_workers(student, assignment)
+            return crashed_workers(student, assignment, folder)
         return Outcome.from_dict(result) if isinstance(result, dict) else result
 
 
-def crashed_workers(student: str, assignment: str) -> Outcome:
-    """A submission whose task killed every Dask worker it ran on: crashed, no points, said why."""
+def crashed_workers(student: str, assignment: str, folder: Path | None = None) -> Outcome:
+    """A submission whose task killed every Dask worker it ran on: crashed, no points, said why. With
+    its folder, the outcome carries the submission's digest: it is not tried again until it changes."""
     why = ("the grading worker died every time it ran this notebook (the worker's own memory or process "
            "limit, or a crash the sandbox could not contain); it was not retried further")
     tests = [TestVerdict(nbs.meta(c)["grade_id"], 0.0, float(nbs.meta(c)["points"]), Status.CRASHED, why)
              for c in course_plan(assignment).tests]
     return Outcome(student, assignment, status=Status.CRASHED, detail=why, tests=tests,
-                   manual=dict(course_plan(assignment).manual))
+                   manual=dict(course_plan(assignment).manual),
+                   digest=submission_digest(folder, assignment) if folder is not None else "")
 
 
 _WORKER_POOLS: dict = {}

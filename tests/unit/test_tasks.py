@@ -15,15 +15,18 @@ def _tasks(fn):
     return tasks
 
 
-def test_a_task_whose_workers_all_died_is_a_crashed_notebook_with_every_test_at_zero():
+def test_a_task_whose_workers_all_died_is_a_crashed_notebook_with_every_test_at_zero(tmp_path):
+    """...and it carries the submission's digest, so the next run does not try it again unchanged."""
     def killed(*_):
         raise cluster.WorkersKilled("Attempted to run task grade-x on 3 different workers, but all those workers died")
 
+    (tmp_path / f"{A}.ipynb").write_text("{}")
     tasks = _tasks(killed)
     try:
-        outcome = tasks.outcome(tasks.submit("ada", A, grader.course_root()), "ada", A)
+        outcome = tasks.outcome(tasks.submit("ada", A, tmp_path), "ada", A)
     finally:
         tasks.ex.shutdown()
+    assert outcome.digest == grader.submission_digest(tmp_path, A) != ""
     tests = grader.course_plan(A).tests
     assert outcome.status is Status.CRASHED and outcome.scored and "worker died" in outcome.detail
     assert len(outcome.tests) == len(tests) >= 3 and outcome.score == 0
