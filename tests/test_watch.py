@@ -21,11 +21,11 @@ def course(tmp_path_factory):
         yield root
 
 
-def _watcher(root: Path) -> subprocess.Popen:
+def _watcher(root: Path, *extra: str) -> subprocess.Popen:
     env = dict(os.environ, COURSE_ROOT=str(root), COURSE_DB_URL=f"sqlite:///{root / 'gradebook.db'}",
                PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
     return subprocess.Popen([sys.executable, "-m", "helpers", "watch", A, "--interval", "1", "--settle", "1",
-                             "--workers", "1"], cwd=root, env=env, stdout=subprocess.PIPE,
+                             "--workers", "1", *extra], cwd=root, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
 
@@ -88,3 +88,36 @@ def test_watch_grades_arrivals_survives_bad_ones_restarts_and_stops(course):
     for key, entry in graded_once.items():
         assert after[key]["digest"] == entry["digest"] and after[key]["seconds"] == entry["seconds"], key
     assert out.count("graded 1 notebook(s)") == 1, out[-3000:]
+
+
+def test_watch_exchange_collects_from_nbgrader_inbound_and_grades(course, tmp_path):
+    """watch --exchange: a submission left in the exchange's inbound (as `nbgrader submit` leaves it) is
+    collected into submitted/ and graded, feedback written; a resubmission is graded again."""
+    from tiny import answer_notebook
+
+    root = course.parent / "watched-exchange"
+    shutil.copytree(course, root, ignore=shutil.ignore_patterns("submitted", "autograded", "feedback", "gradebook.db"))
+    inbound = tmp_path / "exchange" / "nn-from-scratch" / "inbound"
+    inbound.mkdir(parents=True)
+
+    def submit(student, code, when):
+        folder = inbound / f"{student}+{A}+{when}+r4nd"
+        folder.mkdir()
+        (folder / f"{A}.ipynb").write_text(answer_notebook(root, code))
+        (folder / "timestamp.txt").write_text(when)
+
+    proc = _watcher(root, "--exchange", str(tmp_path / "exchange"))
+    try:
+        submit("ada", "def double(x):\n    return 3.0 * x", "2026-12-01 10:00:00.000000 UTC")
+        first = _wait_for(root, "ada", proc)
+        assert sum(t["points"] for t in first["tests"]) == 0
+        submit("ada", GOOD, "2026-12-01 10:05:00.000000 UTC")         # a resubmission, fixed
+        end = time.monotonic() + DEADLINE
+        while sum(t["points"] for t in _state(root).get(f"ada/{A}", first)["tests"]) != 2:
+            assert time.monotonic() < end, "the resubmission was not graded in time"
+            assert proc.poll() is None, proc.stdout.read()[-3000:]
+            time.sleep(0.5)
+    finally:
+        code, out = _stop(proc)
+    assert "watching " + str(inbound) in out and "collected 1 submission(s)" in out, out[-3000:]
+    assert (root / "submitted" / "ada" / A / "timestamp.txt").read_text() == "2026-12-01 10:05:00.000000 UTC"

@@ -40,15 +40,24 @@ def tiny_course(tmp_path_factory, name: str):
             os.environ["COURSE_ROOT"] = old
 
 
-def hand_in(root: Path, student: str, code: str) -> None:
-    """submitted/<student>/<A>/ holding the release with `code` in its answer cell."""
+def answer_notebook(root: Path, code: str) -> str:
+    """The release notebook's JSON with `code` in its answer cell."""
+    import nbformat
+
     release = nbs.read(root / "release" / A / f"{A}.ipynb")
     for cell in release.cells:
         if nbs.is_solution(cell):
             cell.source = code
+    return nbformat.writes(release)
+
+
+def hand_in(root: Path, student: str, code: str) -> None:
+    """submitted/<student>/<A>/ holding the release with `code` in its answer cell."""
     folder = root / "submitted" / student / A
     folder.mkdir(parents=True, exist_ok=True)
-    nbs.write(release, folder / f"{A}.ipynb")
+    tmp = folder / f".{A}.ipynb.tmp"           # whole or not at all, as a copy that settles
+    tmp.write_text(answer_notebook(root, code))
+    os.replace(tmp, folder / f"{A}.ipynb")
 
 
 @contextlib.contextmanager

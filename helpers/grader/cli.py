@@ -9,8 +9,12 @@ Verbs:
         [--cluster slurm|pbs|sge|lsf|htcondor --cluster-config FILE]
       grade every new or changed submission under submitted/, in parallel and sandboxed
       (on a Dask cluster with --scheduler or $COURSE_DASK_SCHEDULER)
-  watch [ASSIGNMENT...] [--interval S] [--settle S] [--workers N] [--scheduler tcp://HOST:PORT]
+  watch [ASSIGNMENT...] [--interval S] [--settle S] [--exchange [DIR]] [the options of grade]
       grade each new or changed submission under submitted/ as it arrives, until Ctrl-C
+      (with --exchange, first collect each round from nbgrader's exchange inbound)
+  collect [ASSIGNMENT...] [--exchange DIR]
+      copy the newest submission of each student from nbgrader's exchange inbound into submitted/,
+      regular files only (nbgrader collect follows the students' symbolic links)
   report
       write autograded/report.csv and autograded/report.html from the grading records
 
@@ -112,9 +116,25 @@ def _cluster(args):
 def _cmd_watch(args) -> int:
     from .watch import watch
 
-    return _graded(lambda: watch(args.assignments, interval=args.interval, settle=args.settle, workers=args.workers,
-                                 scheduler=args.scheduler, sandbox=not args.no_sandbox),
-                   "\nStopped watching: every notebook graded so far is saved.")
+    def run() -> int:
+        with _cluster(args) as scheduler:
+            return watch(args.assignments, interval=args.interval, settle=args.settle, workers=args.workers,
+                         scheduler=scheduler, sandbox=not args.no_sandbox, exchange=args.exchange)
+    return _graded(run, "\nStopped watching: every notebook graded so far is saved.")
+
+
+def _cmd_collect(args) -> int:
+    from ..paths import course_root
+    from .exchange import collect
+
+    try:
+        copied = collect(course_root(), args.assignments or None, Path(args.exchange) if args.exchange else None)
+    except (ValueError, OSError) as exc:
+        print(f"\n{exc}", file=sys.stderr)
+        return 1
+    if not copied:
+        print("nothing new in the exchange inbound.")
+    return 0
 
 
 def _cmd_report(args) -> int:
@@ -173,23 +193,38 @@ def _add_grading_verbs(sub) -> None:
     grade.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
     grade.add_argument("--cold", action="store_true",
                        help="start a new sandbox for every notebook instead of forking it from a warm one (slower)")
-    grade.add_argument("--cluster", choices=["slurm", "pbs", "sge", "lsf", "htcondor", "local"], default=None,
-                       help="start Dask workers as batch jobs (dask-jobqueue) for this run")
-    grade.add_argument("--cluster-config", default=None, metavar="FILE",
-                       help="the --cluster settings (YAML; default: cluster.yaml in the course folder)")
     grade.set_defaults(func=_cmd_grade)
     watch = sub.add_parser("watch", help="grade each submission as it arrives in submitted/ (until Ctrl-C)")
     watch.add_argument("--interval", type=float, default=5.0, help="seconds between looks at submitted/ (default 5)")
     watch.add_argument("--settle", type=float, default=2.0,
                        help="leave a submission changed in the last SETTLE seconds for the next look (default 2)")
+    watch.add_argument("--exchange", nargs="?", const="", default=None, metavar="DIR",
+                       help="collect from nbgrader's exchange inbound first, each round (DIR: the exchange's "
+                            "root; default c.Exchange.root of nbgrader_config.py)")
     watch.set_defaults(func=_cmd_watch)
     for p in (grade, watch):
+        p.add_argument("--cluster", choices=["slurm", "pbs", "sge", "lsf", "htcondor", "local"], default=None,
+                       help="start Dask workers as batch jobs (dask-jobqueue) for this run")
+        p.add_argument("--cluster-config", default=None, metavar="FILE",
+                       help="the --cluster settings (YAML; default: cluster.yaml in the course folder)")
         p.add_argument("assignments", nargs="*", help="default: every assignment in source/")
         p.add_argument("--workers", type=int, default=None, help="parallel notebooks (default: one per core)")
         p.add_argument("--no-sandbox", action="store_true",
                        help="run submissions without the sandbox (trusted notebooks only)")
         p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                        help="grade on a Dask cluster (default: $COURSE_DASK_SCHEDULER, else threads on this machine)")
+
+
+def _add_term_verbs(sub) -> None:
+    """The instructor's term around grading: collect from the exchange, the report."""
+    p = sub.add_parser("collect", help="copy new submissions from nbgrader's exchange into submitted/ (safely)")
+    p.add_argument("assignments", nargs="*", help="default: every assignment in the inbound")
+    p.add_argument("--exchange", default=None, metavar="DIR",
+                   help="the exchange's root (default: c.Exchange.root of nbgrader_config.py)")
+    p.set_defaults(func=_cmd_collect)
+
+    p = sub.add_parser("report", help="write the class report (CSV and HTML)")
+    p.set_defaults(func=_cmd_report)
 
 
 def main(argv=None) -> int:
@@ -210,9 +245,7 @@ def main(argv=None) -> int:
     p.set_defaults(func=_cmd_demo)
 
     _add_grading_verbs(sub)
-
-    p = sub.add_parser("report", help="write the class report (CSV and HTML)")
-    p.set_defaults(func=_cmd_report)
+    _add_term_verbs(sub)
 
     p = sub.add_parser("start", help="copy an assignment into your workspace notebooks/")
     p.add_argument("assignments", nargs="*", help="default: every released assignment")

@@ -157,12 +157,13 @@ def submission_digest(folder: Path, assignment: str) -> str:
     return h.hexdigest()[:20]
 
 
-def copy_submission(folder: Path, target: Path) -> list[str]:
-    """Copy the submission's regular files (not its notebooks) into target; returns what was skipped."""
+def copy_submission(folder: Path, target: Path, notebooks: bool = False) -> list[str]:
+    """Copy the submission's regular files (its notebooks too with `notebooks`) into target, links,
+    FIFOs and devices never followed, within the grader's size limits; returns what was skipped."""
     files, skipped = _regular_files(folder)
     total = 0
     for n, (rel, path) in enumerate(files):
-        if rel.endswith(".ipynb"):
+        if rel.endswith(".ipynb") and not notebooks:
             continue
         if n >= MAX_SUBMISSION_FILES:
             skipped.append(f"{rel} (more than {MAX_SUBMISSION_FILES} files)")

@@ -14,18 +14,34 @@ from __future__ import annotations
 
 import time
 
+from pathlib import Path
+
+from ..paths import course_root
 from .grade import GraderError, grade_class, print_outcomes
 
 
 def watch(assignments=None, interval: float = 5.0, settle: float = 2.0, workers=None, scheduler=None,
-          sandbox: bool = True, out=print, rounds: int | None = None, limits=None) -> int:
-    """Grade new and changed submissions every `interval` seconds until interrupted (or `rounds` rounds)."""
-    out(f"watching submitted/ for {', '.join(assignments) if assignments else 'every assignment'} every "
+          sandbox: bool = True, out=print, rounds: int | None = None, limits=None, exchange=None) -> int:
+    """Grade new and changed submissions every `interval` seconds until interrupted (or `rounds` rounds).
+
+    exchange: None watches submitted/ only; otherwise each round first collects newer submissions
+    from nbgrader's exchange inbound (helpers.grader.exchange: regular files only), from the folder
+    given, or with "" from c.Exchange.root of nbgrader_config.py."""
+    from . import exchange as xchg
+
+    root = course_root()
+    where = "submitted/"
+    if exchange is not None:
+        exchange_root, course_id = xchg.settings(root)
+        where = str(xchg.inbound_folder(Path(exchange) if exchange else exchange_root, course_id))
+    out(f"watching {where} for {', '.join(assignments) if assignments else 'every assignment'} every "
         f"{interval:g} s (Ctrl-C to stop)")
     done, waited = 0, 0.0
     while rounds is None or done < rounds:
         began = time.monotonic()
         try:
+            if exchange is not None:
+                xchg.collect(root, assignments or None, Path(exchange) if exchange else None, settle, out=out)
             outcomes = grade_class(assignments or None, workers=workers, sandbox=sandbox, scheduler=scheduler,
                                    settle=settle, limits=limits, out=lambda *_: None)
             if outcomes:
