@@ -11,6 +11,7 @@ time of one complete submission of the course. Targets (issue 14): >= 3x stock t
 
     .venv/bin/python bench/grading.py [--min-submissions 40] [--workers 2]
     .venv/bin/python bench/grading.py --dask      # the thread pool against Dask with 1, 2 and 4 workers
+    .venv/bin/python bench/grading.py --scheduler tcp://HOST:PORT    # ... and against a running cluster
 """
 from __future__ import annotations
 
@@ -84,9 +85,11 @@ def grade_ours(names, subs, root: Path, workers: int, sandbox: bool, warm: bool,
     return time.perf_counter() - t0, outcomes
 
 
-def dask_comparison(names, subs, workers: int) -> int:
+def dask_comparison(names, subs, workers: int, scheduler: str | None = None) -> int:
     """The class graded by the thread pool and by local Dask clusters of 1, 2 and 4 worker processes
-    (one thread each), in one run: wall times, ratios, and whether every score is the pool's."""
+    (one thread each) and of one process with `workers` threads (one warm sandbox pool, as the thread
+    pool has), and by the cluster at `scheduler` if given, in one run: wall times, ratios, and
+    whether every score is the pool's."""
     import os
 
     from distributed import LocalCluster
@@ -95,11 +98,16 @@ def dask_comparison(names, subs, workers: int) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-dask-") as tmp:
         runs[f"thread pool, {workers} workers"] = grade_ours(
             names, subs, scratch_course(Path(tmp) / "pool", names), workers, True, True)
-        for n in (1, 2, 4):
-            with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-                runs[f"Dask, {n} worker process{'es' if n > 1 else ''}"] = grade_ours(
-                    names, subs, scratch_course(Path(tmp) / f"dask{n}", names), workers, True, True,
-                    scheduler=cluster.scheduler_address)
+        for n, threads in ((1, 1), (2, 1), (4, 1), (1, workers)):
+            label = (f"Dask, {n} worker process{'es' if n > 1 else ''}" if threads == 1
+                     else f"Dask, 1 process x {threads} threads")
+            with LocalCluster(n_workers=n, threads_per_worker=threads, processes=True,
+                              dashboard_address=None) as cluster:
+                runs[label] = grade_ours(names, subs, scratch_course(Path(tmp) / f"dask{n}x{threads}", names),
+                                         workers, True, True, scheduler=cluster.scheduler_address)
+        if scheduler:
+            runs[f"Dask at {scheduler}"] = grade_ours(names, subs, scratch_course(Path(tmp) / "given", names),
+                                                      workers, True, True, scheduler=scheduler)
     base_label = next(iter(runs))
     base = {(o.student, o.assignment): {t.grade_id: t.points for t in o.tests} for o in runs[base_label][1]}
     print(f"\n{'executor':<34}{'wall s':>8}{'s/notebook':>12}{'vs pool':>9}  same scores")
@@ -141,13 +149,15 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--dask", action="store_true",
                     help="compare the thread pool with local Dask clusters of 1, 2 and 4 worker processes instead")
+    ap.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                    help="with --dask (implied), also grade on this running cluster (its workers must see /tmp)")
     args = ap.parse_args()
     ensure_scripts_on_path()
     names = present_assignments()
     subs = synthetic_class(args.min_submissions)
-    if args.dask:
+    if args.dask or args.scheduler:
         print(f"{len(subs)} submissions across {len(names)} assignments")
-        return dask_comparison(names, subs, args.workers)
+        return dask_comparison(names, subs, args.workers, args.scheduler)
     sandbox, why = sandbox_available()
     print(f"{len(subs)} submissions across {len(names)} assignments; sandbox: {sandbox or why}")
     runs = {}

@@ -17,6 +17,11 @@ Verbs:
       regular files only (nbgrader collect follows the students' symbolic links)
   report
       write autograded/report.csv and autograded/report.html from the grading records
+  export [ASSIGNMENT...] --format canvas|moodle|csv [--out FILE] [--missing-as-zero]
+      write the gradebook (auto and manual points, per assignment and total) for an LMS's import
+  similarity [ASSIGNMENT...]
+      rank the most similar pairs of students' answers per answer cell (copydetect), side by side in
+      autograded/similarity.html; it ranks, it does not accuse
 
 For learners (self-study and students):
   start [ASSIGNMENT...] [--force]
@@ -148,6 +153,28 @@ def _cmd_report(args) -> int:
     return 0
 
 
+def _cmd_export(args) -> int:
+    from .export import export
+
+    try:
+        export(args.format, args.out, args.assignments or None, missing_as_zero=args.missing_as_zero)
+    except (ValueError, OSError) as exc:
+        print(f"\n{exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_similarity(args) -> int:
+    from .similarity import similarity
+
+    try:
+        similarity(assignments=args.assignments or None)
+    except (ValueError, OSError) as exc:
+        print(f"\n{exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _learner(fn, *args, **kwargs) -> int:
     from .nb import NotebookError
 
@@ -225,6 +252,18 @@ def _add_term_verbs(sub) -> None:
 
     p = sub.add_parser("report", help="write the class report (CSV and HTML)")
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("export", help="write the gradebook for an LMS (Canvas, Moodle) or as plain CSV")
+    p.add_argument("assignments", nargs="*", help="default: every assignment in the gradebook")
+    p.add_argument("--format", choices=["canvas", "moodle", "csv"], default="csv", help="default: csv")
+    p.add_argument("--out", default=None, metavar="FILE", help="default: autograded/grades-FORMAT.csv")
+    p.add_argument("--missing-as-zero", action="store_true",
+                   help="a missing submission scores 0 (default: an empty cell, which an LMS leaves alone)")
+    p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("similarity", help="rank the most similar pairs of answers per answer cell (HTML page)")
+    p.add_argument("assignments", nargs="*", help="default: every assignment in source/")
+    p.set_defaults(func=_cmd_similarity)
 
 
 def main(argv=None) -> int:

@@ -331,6 +331,14 @@ def _read_answers(notebook: Path, source_nb):
     return student_nb, answers, warning
 
 
+def student_answers(folder: Path, assignment: str) -> dict[str, str]:
+    """{answer grade id: code} of a submission's notebook, read as the grader reads it ({} if unreadable)."""
+    try:
+        return _read_answers(folder / f"{assignment}.ipynb", course_plan(assignment).source_nb)[1]
+    except _Unreadable:
+        return {}
+
+
 class _Unreadable(Exception):
     """The submission has no gradable notebook: args are (status, detail)."""
 
