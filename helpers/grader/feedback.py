@@ -176,3 +176,19 @@ def write_feedback(outcome, root: Path) -> None:
     tmp = target / f".{outcome.assignment}.html.tmp"
     tmp.write_text(page, encoding="utf-8")
     tmp.replace(target / f"{outcome.assignment}.html")
+    _exchange_receipts(root / "submitted" / outcome.student / outcome.assignment, target)
+
+
+# What `nbgrader release_feedback` needs beside the page: the submission's time, and the secret that
+# `nbgrader submit` gave it (the released page is named by a hash of it, so only its student finds it).
+RECEIPTS = ("timestamp.txt", "submission_secret.txt")
+
+
+def _exchange_receipts(submitted: Path, target: Path) -> None:
+    for name in RECEIPTS:
+        try:
+            data = nbs.read_regular(submitted / name, 4096)
+        except OSError:               # absent (not from the exchange), a link, too big: no receipt
+            (target / name).unlink(missing_ok=True)
+            continue
+        (target / name).write_bytes(data)

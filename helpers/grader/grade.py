@@ -489,6 +489,16 @@ def db_url(root: Path) -> str:
     return os.environ.get("COURSE_DB_URL") or f"sqlite:///{root / 'gradebook.db'}"
 
 
+def submission_timestamp(folder: Path):
+    """The submission's time from its timestamp.txt (written by nbgrader submit and collect), or None."""
+    from nbgrader.utils import parse_utc
+
+    try:
+        return parse_utc(read_regular(folder / "timestamp.txt", 4096).decode("utf-8").strip())
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, OverflowError):
+        return None
+
+
 def save_outcome(outcome: Outcome, root: Path, state: dict, gb) -> None:
     """Gradebook (one transaction), autograded notebook, feedback page, state file.
 
@@ -507,9 +517,11 @@ def save_outcome(outcome: Outcome, root: Path, state: dict, gb) -> None:
             try:
                 gb.update_or_create_student(outcome.student)
                 try:
-                    gb.find_submission(outcome.assignment, outcome.student)
+                    submission = gb.find_submission(outcome.assignment, outcome.student)
                 except MissingEntry:
-                    gb.add_submission(outcome.assignment, outcome.student)
+                    submission = gb.add_submission(outcome.assignment, outcome.student)
+                if when := submission_timestamp(root / "submitted" / outcome.student / outcome.assignment):
+                    submission.timestamp = when      # as nbgrader autograde keeps it: late is against the due date
                 for t in outcome.tests:
                     grade = gb.find_grade(t.grade_id, outcome.assignment, outcome.assignment, outcome.student)
                     grade.auto_score = t.points
