@@ -40,10 +40,21 @@ setup() {
     local want
     want=$(cat requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1)
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-        echo "== Installing requirements.txt into $VENV =="
-        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt
+        echo "== Installing requirements.txt into $VENV (a few minutes the first time) =="
+        pip_quietly --upgrade pip
+        pip_quietly -r requirements.txt
         echo "$want" > "$stamp"
+        echo "   done ($("$VENV/bin/python" -m pip list --disable-pip-version-check 2>/dev/null | tail -n +3 | wc -l) packages)"
+    fi
+}
+
+pip_quietly() {
+    # pip's output goes to a log, shown (its end, and where the whole of it is) only when pip fails.
+    local log="${PIP_LOG:-$VENV/pip-install.log}"
+    if ! "$VENV/bin/python" -m pip install --disable-pip-version-check --no-input "$@" >"$log" 2>&1; then
+        tail -n 40 "$log" >&2
+        echo "pip install $* failed: the end of its output is above; all of it is in $log" >&2
+        exit 1
     fi
 }
 
