@@ -721,24 +721,33 @@ def remote_grade(student: str, assignment: str, folder: str, limits: dict, sandb
     """A Dask task: grade one submission on this worker, in a sandbox of this worker; its Outcome as data.
 
     The worker keeps one pool of warm sandboxes per limits (and one BLAS thread, as the grader does).
-    A worker that cannot sandbox refuses (GraderError: the grader writes no score for it)."""
+    Whatever goes wrong on the worker (it cannot sandbox; a bug of ours) comes back as a grader error
+    outcome, never as an exception: the grader writes no score for it, and an exception that does
+    not survive the trip (one Dask cannot deserialize left the class run waiting forever) cannot."""
+    try:
+        if os.environ.get("COURSE_ROOT") != root:
+            os.environ["COURSE_ROOT"] = root          # the course the task names (a shared filesystem)
+        if sandbox and not (probe := sandbox_available())[0]:
+            raise GraderError(f"the Dask worker on {os.uname().nodename} cannot sandbox: {probe[1]}")
+        lim = Limits(**limits)
+        pool = _worker_pool(lim, limits, assignments) if sandbox and warm else None
+        return grade_one(student, assignment, Path(folder), lim, sandbox, pool).to_dict()
+    except Exception as exc:                  # noqa: BLE001  (said in the outcome, with the worker's name)
+        detail = f"on the Dask worker {os.uname().nodename}: {type(exc).__name__}: {exc}"
+        return Outcome(student, assignment, status=Status.GRADER_ERROR, detail=detail[:500]).to_dict()
+
+
+def _worker_pool(lim: Limits, limits: dict, assignments: list) -> ZygotePool:
+    """This worker process's warm sandboxes for these limits (and one BLAS thread for its life)."""
     from threadpoolctl import threadpool_limits
 
-    if os.environ.get("COURSE_ROOT") != root:
-        os.environ["COURSE_ROOT"] = root          # the course the task names (a shared filesystem)
-    if sandbox and not (probe := sandbox_available())[0]:
-        raise GraderError(f"the Dask worker on {os.uname().nodename} cannot sandbox: {probe[1]}")
-    lim = Limits(**limits)
-    pool = None
-    if sandbox and warm:
-        key = (json.dumps(limits, sort_keys=True), tuple(assignments))
-        with _WORKER_LOCK:
-            if not _WORKER_POOLS:
-                _WORKER_POOLS["blas"] = threadpool_limits(limits=1)     # for this worker process's life
-            if key not in _WORKER_POOLS:
-                _WORKER_POOLS[key] = ZygotePool(lim, lambda *_: None, assignments)
-            pool = _WORKER_POOLS[key]
-    return grade_one(student, assignment, Path(folder), lim, sandbox, pool).to_dict()
+    key = (json.dumps(limits, sort_keys=True), tuple(assignments))
+    with _WORKER_LOCK:
+        if not _WORKER_POOLS:
+            _WORKER_POOLS["blas"] = threadpool_limits(limits=1)
+        if key not in _WORKER_POOLS:
+            _WORKER_POOLS[key] = ZygotePool(lim, lambda *_: None, assignments)
+        return _WORKER_POOLS[key]
 
 
 def _grade_all(todo, tasks: _Tasks, root: Path, state: dict, checks: dict | None = None) -> list[Outcome]:

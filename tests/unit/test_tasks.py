@@ -52,3 +52,25 @@ def test_the_local_executor_is_the_default():
         assert isinstance(tasks.ex.pool, cf.ThreadPoolExecutor)
     finally:
         tasks.ex.shutdown()
+
+
+def test_a_failure_on_a_worker_comes_back_as_a_grader_error_outcome_not_an_exception(monkeypatch, tmp_path):
+    """Whatever raises on a Dask worker (here an exception that cannot be pickled) is a grader error
+    outcome, as data: no score is written, and nothing has to survive the trip back."""
+    import pickle
+
+    from helpers.grader.results import Outcome
+
+    class Unpicklable(RuntimeError):
+        def __reduce__(self):
+            raise TypeError("cannot pickle this")
+
+    def broken(*_args, **_kwargs):
+        raise Unpicklable("a bug of ours")
+
+    monkeypatch.setattr(grader, "grade_one", broken)
+    back = grader.remote_grade("ada", A, str(tmp_path), {}, False, False, str(grader.course_root()), [A])
+    pickle.dumps(back)
+    outcome = Outcome.from_dict(back)
+    assert outcome.status is Status.GRADER_ERROR and not outcome.scored
+    assert "Unpicklable: a bug of ours" in outcome.detail and "Dask worker" in outcome.detail
