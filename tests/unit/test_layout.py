@@ -166,3 +166,12 @@ def test_public_names_notebooks_use_are_kept(name):
     import helpers
 
     assert callable(helpers.grading) and callable(helpers.progress)
+
+
+def test_every_test_file_has_its_own_basename():
+    """pytest names test modules by basename here (no __init__.py): two alike stop collection in CI."""
+    from collections import Counter
+
+    tests = Path(__file__).resolve().parents[1]
+    names = Counter(p.name for p in tests.rglob("test_*.py") if "__pycache__" not in p.parts)
+    assert not [n for n, k in names.items() if k > 1], [n for n, k in names.items() if k > 1]
