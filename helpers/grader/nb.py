@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import stat
+import sys
 import threading
 from pathlib import Path
 
@@ -192,11 +193,28 @@ def segments(cell: dict) -> list[dict]:
 
 
 # CPython 3.11's ast.parse is not safe in concurrent threads ("SystemError: AST constructor recursion
-# depth mismatch", seen when two notebooks were graded at once): the grader's threads parse one at a time.
-_AST_LOCK = threading.Lock()
+# depth mismatch": the AST-to-object conversion keeps its depth in per-interpreter state, so one
+# thread's parse can see another's). Seen when two notebooks were graded at once, and again on a Dask
+# worker's two threads with the grader's own parses already locked: the other parse was a library's
+# (numpy's np.load reads .npy headers with ast.literal_eval; traitlets and dask's config use it too).
+# So the grader serializes every parse of its process: guard_ast() wraps ast.parse, which
+# ast.literal_eval calls, in one lock (3.12 fixed the race; nothing is wrapped there).
+_AST_LOCK = threading.RLock()
+_AST_PARSE = ast.parse
+
+
+def _locked_parse(*args, **kwargs):
+    with _AST_LOCK:
+        return _AST_PARSE(*args, **kwargs)
+
+
+def guard_ast() -> None:
+    """From now on, this process parses Python one thread at a time (CPython < 3.12; idempotent)."""
+    if sys.version_info < (3, 12) and ast.parse is not _locked_parse:
+        ast.parse = _locked_parse
 
 
 def parse_python(source: str) -> ast.Module:
     """ast.parse, one thread at a time (raises SyntaxError as ast.parse does)."""
     with _AST_LOCK:
-        return ast.parse(source)
+        return _AST_PARSE(source)

@@ -74,3 +74,51 @@ def test_a_failure_on_a_worker_comes_back_as_a_grader_error_outcome_not_an_excep
     outcome = Outcome.from_dict(back)
     assert outcome.status is Status.GRADER_ERROR and not outcome.scored
     assert "Unpicklable: a bug of ours" in outcome.detail and "Dask worker" in outcome.detail
+
+
+def test_the_grader_parses_python_one_thread_at_a_time_including_librarys_parses():
+    """CPython 3.11's ast.parse races between threads (SystemError: AST constructor recursion depth
+    mismatch), and libraries parse too (numpy's np.load: ast.literal_eval of each .npy header). After
+    guard_ast(), a literal_eval in another thread waits for the grader's parse lock."""
+    import ast
+    import sys
+    import threading
+
+    import pytest
+
+    from helpers.grader import nb as nbs
+
+    if sys.version_info >= (3, 12):
+        pytest.skip("the race is fixed in CPython 3.12; guard_ast() wraps nothing there")
+    nbs.guard_ast()
+    nbs.guard_ast()                                       # idempotent: one wrapper
+    assert ast.parse is nbs._locked_parse
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (ast.literal_eval("{'descr': '<f8', 'shape': (3,)}"), done.set()))
+    with nbs._AST_LOCK:
+        worker.start()
+        assert not done.wait(0.3), "a library's parse ran while the grader held the lock"
+    assert done.wait(10) and nbs.parse_python("x = 1").body
+    worker.join()
+
+
+def test_a_dask_worker_undoes_the_nannys_malloc_trim_threshold(monkeypatch):
+    """Under a Dask nanny (MALLOC_TRIM_THRESHOLD_ set) the worker raises glibc's mmap and trim
+    thresholds, so that numpy's arrays are reused, not mapped and unmapped each time; elsewhere
+    it touches nothing."""
+    import ctypes
+
+    calls = []
+
+    class FakeLibc:
+        def mallopt(self, param, value):
+            calls.append((param, value))
+            return 1
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: FakeLibc())
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    grader._reuse_heap()
+    assert calls == []
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    grader._reuse_heap()
+    assert dict(calls) == {-3: 32 * 2**20, -1: 64 * 2**20}
