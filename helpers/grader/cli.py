@@ -132,14 +132,11 @@ def _cmd_collect(args) -> int:
     from ..paths import course_root
     from .exchange import collect
 
-    try:
-        copied = collect(course_root(), args.assignments or None, Path(args.exchange) if args.exchange else None)
-    except (ValueError, OSError) as exc:
-        print(f"\n{exc}", file=sys.stderr)
-        return 1
-    if not copied:
-        print("nothing new in the exchange inbound.")
-    return 0
+    def run() -> int:
+        if not collect(course_root(), args.assignments or None, Path(args.exchange) if args.exchange else None):
+            print("nothing new in the exchange inbound.")
+        return 0
+    return _said(run)
 
 
 def _cmd_report(args) -> int:
@@ -156,26 +153,23 @@ def _cmd_report(args) -> int:
 def _cmd_export(args) -> int:
     from .export import export
 
-    try:
+    def run() -> int:
         export(args.format, args.out, args.assignments or None, missing_as_zero=args.missing_as_zero)
-    except (ValueError, OSError) as exc:
-        print(f"\n{exc}", file=sys.stderr)
-        return 1
-    return 0
+        return 0
+    return _said(run)
 
 
 def _cmd_similarity(args) -> int:
     from .similarity import similarity
 
-    try:
+    def run() -> int:
         similarity(assignments=args.assignments or None)
-    except (ValueError, OSError) as exc:
-        print(f"\n{exc}", file=sys.stderr)
-        return 1
-    return 0
+        return 0
+    return _said(run)
 
 
-def _learner(fn, *args, **kwargs) -> int:
+def _said(fn, *args, **kwargs) -> int:
+    """Run a verb whose errors are the user's to fix: said on stderr (exit 1); Ctrl-C exits 130."""
     from .nb import NotebookError
 
     try:
@@ -190,19 +184,19 @@ def _learner(fn, *args, **kwargs) -> int:
 def _cmd_start(args) -> int:
     from .workspace import start
 
-    return _learner(start, args.assignments, force=args.force)
+    return _said(start, args.assignments, force=args.force)
 
 
 def _cmd_check(args) -> int:
     from .workspace import check
 
-    return _learner(check, args.target, sandbox=False if args.no_sandbox else None)
+    return _said(check, args.target, sandbox=False if args.no_sandbox else None)
 
 
 def _cmd_solutions(args) -> int:
     from .workspace import solutions
 
-    return _learner(solutions, args.assignments, yes=args.yes)
+    return _said(solutions, args.assignments, yes=args.yes)
 
 
 def _without_slow_iri_checker() -> None:

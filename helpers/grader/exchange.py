@@ -17,11 +17,10 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .grade import STUDENT_ID, copy_submission
+from .grade import STUDENT_ID, _settling, copy_submission
 
 DEFAULT_EXCHANGE = "/srv/nbgrader/exchange"
 
@@ -109,19 +108,12 @@ def latest(inbound: Path, assignments, settle: float = 0.0, out=print) -> dict[t
         if why := _owner_mismatch(item):
             out(f"  refused {entry.name!r}: {why}")
             continue
-        if settle > 0 and time.time() - max(os.lstat(item.path).st_mtime, _newest_file(item.path)) < settle:
+        if settle > 0 and _settling(item.path, settle):
             continue          # still being submitted: the next round takes it
         key = (item.student, item.assignment)
         if key not in newest or item.when > newest[key].when:
             newest[key] = item
     return newest
-
-
-def _newest_file(folder: Path) -> float:
-    times = [0.0]
-    for top, _, names in os.walk(folder, followlinks=False):
-        times += [os.lstat(os.path.join(top, n)).st_mtime for n in names]
-    return max(times)
 
 
 def _existing_timestamp(dest: Path):

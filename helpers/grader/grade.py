@@ -35,6 +35,7 @@ import os
 import re
 import shutil
 import stat
+import sys
 import tempfile
 import threading
 import time
@@ -760,7 +761,7 @@ def _reuse_heap() -> None:
     faulted in and unmapped again. Measured on the warm 42-notebook class, one worker process of
     two threads: 49.3 s with it, 41.4 s without (the thread pool: 35.8 s and 37.4 s in those runs).
     Here the thresholds are set high instead, so freed arrays are reused."""
-    if "MALLOC_TRIM_THRESHOLD_" not in os.environ or not os.sys.platform.startswith("linux"):
+    if "MALLOC_TRIM_THRESHOLD_" not in os.environ or not sys.platform.startswith("linux"):
         return
     import ctypes
 
